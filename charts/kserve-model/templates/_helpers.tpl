@@ -1,0 +1,200 @@
+{{/*
+Names, labels and derived values of the kserve-model chart. Every resource name derives from
+the release (or fullnameOverride), so two releases never create clashing objects.
+*/}}
+
+{{/* Chart name (app.kubernetes.io/name). */}}
+{{- define "kserve-model.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+Fullname: fullnameOverride or the release name, unchanged. It is not truncated (two long names
+could become equal): names that KServe cannot use are rejected in kserve-model.validate.
+*/}}
+{{- define "kserve-model.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride -}}
+{{- end -}}
+
+{{- define "kserve-model.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Label value of the model id: "/" becomes "--", other odd characters "-", at most 63. */}}
+{{- define "kserve-model.modelLabel" -}}
+{{- $v := regexReplaceAll "[^A-Za-z0-9._-]" (.Values.model.id | replace "/" "--") "-" | trunc 63 -}}
+{{- regexReplaceAll "[^A-Za-z0-9]+$" (regexReplaceAll "^[^A-Za-z0-9]+" $v "") "" -}}
+{{- end -}}
+
+{{- define "kserve-model.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kserve-model.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "kserve-model.labels" -}}
+helm.sh/chart: {{ include "kserve-model.chart" . }}
+{{ include "kserve-model.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: llmops-kserve
+llmops.kserve/model: {{ include "kserve-model.modelLabel" . | quote }}
+llmops.kserve/platform: {{ .Values.platform | quote }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Labels KServe puts on the predictor pods of this InferenceService. */}}
+{{- define "kserve-model.predictorPodLabels" -}}
+serving.kserve.io/inferenceservice: {{ include "kserve-model.fullname" . }}
+component: predictor
+{{- end -}}
+
+{{/* Knative or Standard, whatever name (old or new) the values use. */}}
+{{- define "kserve-model.deploymentMode" -}}
+{{- $m := .Values.deploymentMode -}}
+{{- if or (eq $m "Knative") (eq $m "Serverless") -}}
+Knative
+{{- else if or (eq $m "Standard") (eq $m "RawDeployment") -}}
+Standard
+{{- else -}}
+{{- fail (printf "deploymentMode: %q is not supported; use Knative or Standard (Serverless and RawDeployment are accepted as old names)" $m) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kserve-model.runtimeName" -}}
+{{- if .Values.runtime.name -}}
+{{- .Values.runtime.name -}}
+{{- else -}}
+{{- printf "llmops-%s-%s" .Values.runtime.flavour .Values.platform -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kserve-model.servedName" -}}
+{{- default (include "kserve-model.fullname" .) .Values.model.servedName -}}
+{{- end -}}
+
+{{/* Devices per replica: accelerator.count, else the tensor-parallel size. */}}
+{{- define "kserve-model.deviceCount" -}}
+{{- if kindIs "invalid" .Values.accelerator.count -}}
+{{- int .Values.model.tensorParallelSize -}}
+{{- else -}}
+{{- int .Values.accelerator.count -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Where the weights come from (the download source when the model cache is on). */}}
+{{- define "kserve-model.sourceUri" -}}
+{{- default (printf "hf://%s" .Values.model.id) .Values.model.storageUri -}}
+{{- end -}}
+
+{{- define "kserve-model.cacheClaim" -}}
+{{- default (printf "%s-model-cache" (include "kserve-model.fullname" .)) .Values.modelCache.existingClaim -}}
+{{- end -}}
+
+{{- define "kserve-model.cachePath" -}}
+{{- default (.Values.model.id | replace "/" "--") .Values.modelCache.path | trimPrefix "/" | trimSuffix "/" -}}
+{{- end -}}
+
+{{/* storageUri of the InferenceService. */}}
+{{- define "kserve-model.storageUri" -}}
+{{- if .Values.modelCache.enabled -}}
+{{- printf "pvc://%s/%s" (include "kserve-model.cacheClaim" .) (include "kserve-model.cachePath" .) -}}
+{{- else -}}
+{{- include "kserve-model.sourceUri" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* File the download Job writes when the weights are complete. */}}
+{{- define "kserve-model.cacheMarker" -}}
+{{- printf "/mnt/model-cache/%s/.llmops-download-complete" (include "kserve-model.cachePath" .) -}}
+{{- end -}}
+
+{{/* In-cluster host of the predictor (a Service in Standard mode, Knative's local gateway otherwise). */}}
+{{- define "kserve-model.predictorHost" -}}
+{{- printf "%s-predictor.%s.svc.cluster.local" (include "kserve-model.fullname" .) .Release.Namespace -}}
+{{- end -}}
+
+{{/*
+Public host of a route: the route's own host, else <fullname>-<namespace>.<routing.domain>
+(shortened with a hash when the first label would pass 63 characters). Call with
+(dict "ctx" $ "host" <route host> "what" "<values key>").
+*/}}
+{{- define "kserve-model.routeHost" -}}
+{{- $ctx := .ctx -}}
+{{- if .host -}}
+{{- .host -}}
+{{- else if $ctx.Values.routing.domain -}}
+{{- $label := printf "%s-%s" (include "kserve-model.fullname" $ctx) $ctx.Release.Namespace -}}
+{{- if gt (len $label) 63 -}}
+{{- $label = printf "%s-%s" ($label | trunc 54 | trimSuffix "-") ($label | sha256sum | trunc 8) -}}
+{{- end -}}
+{{- printf "%s.%s" $label $ctx.Values.routing.domain -}}
+{{- else -}}
+{{- fail (printf "%s.enabled is true but neither %s.host nor routing.domain is set: set routing.domain (hosts become <release>-<namespace>.<domain>) or %s.host" .what .what .what) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kserve-model.testPath" -}}
+{{- if .Values.test.path -}}
+{{- .Values.test.path -}}
+{{- else if eq .Values.runtime.flavour "hf" -}}
+/openai/v1/models
+{{- else -}}
+/v1/models
+{{- end -}}
+{{- end -}}
+
+{{/*
+Checks the schema cannot express. Each failure names the values field, the bad value and what is
+allowed. Included once, from inferenceservice.yaml.
+*/}}
+{{- define "kserve-model.validate" -}}
+{{- $full := include "kserve-model.fullname" . -}}
+{{- $mode := include "kserve-model.deploymentMode" . -}}
+{{- if or (gt (len $full) 45) (not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $full)) -}}
+{{- fail (printf "release name / fullnameOverride %q cannot name an InferenceService: use at most 45 characters, lower-case letters, digits and '-', starting with a letter and ending with a letter or digit" $full) -}}
+{{- end -}}
+{{- if not .Values.model.id -}}
+{{- fail "model.id is required: the Hugging Face model id, e.g. Qwen/Qwen2.5-0.5B-Instruct" -}}
+{{- end -}}
+{{- if regexMatch "\\bhf_[A-Za-z0-9]{10,}" (toJson .Values) -}}
+{{- fail "a value looks like a Hugging Face token (hf_...): never put the token in values; store it in the Secret named by hfToken.secretName (key hfToken.secretKey) and keep hfToken.enabled=true" -}}
+{{- end -}}
+{{- $tp := int .Values.model.tensorParallelSize -}}
+{{- $devices := int (include "kserve-model.deviceCount" .) -}}
+{{- if and .Values.accelerator.resourceName (gt $tp $devices) -}}
+{{- fail (printf "model.tensorParallelSize=%d is larger than the devices requested (accelerator.count=%d of %s): tensor parallel N needs N devices in the pod; raise accelerator.count or lower model.tensorParallelSize" $tp $devices .Values.accelerator.resourceName) -}}
+{{- end -}}
+{{- if and .Values.predictor.scaleToZero (ne $mode "Knative") -}}
+{{- fail (printf "predictor.scaleToZero=true needs deploymentMode Knative (got %q): Standard mode cannot scale to zero; set predictor.scaleToZero=false or deploymentMode=Knative" .Values.deploymentMode) -}}
+{{- end -}}
+{{- if and (eq $mode "Standard") (has .Values.predictor.scaleMetric (list "concurrency" "rps")) -}}
+{{- fail (printf "predictor.scaleMetric=%q is Knative-only: in Standard mode use cpu or memory (or leave it empty)" .Values.predictor.scaleMetric) -}}
+{{- end -}}
+{{- if and (eq $mode "Knative") .Values.predictor.autoscalerClass -}}
+{{- fail (printf "predictor.autoscalerClass=%q applies to Standard mode only; leave it empty with deploymentMode Knative" .Values.predictor.autoscalerClass) -}}
+{{- end -}}
+{{- if and .Values.predictor.hostIPC (eq $mode "Knative") -}}
+{{- fail "predictor.hostIPC=true is rejected by Knative: use predictor.shmSize (a memory-backed /dev/shm) or deploymentMode Standard" -}}
+{{- end -}}
+{{- $min := ternary 0 (int .Values.predictor.minReplicas) .Values.predictor.scaleToZero -}}
+{{- if lt (int .Values.predictor.maxReplicas) $min -}}
+{{- fail (printf "predictor.maxReplicas=%d is lower than predictor.minReplicas=%d" (int .Values.predictor.maxReplicas) $min) -}}
+{{- end -}}
+{{- if hasKey .Values.model.env "HF_TOKEN" -}}
+{{- fail "model.env.HF_TOKEN must not be set: the token comes from the Secret named by hfToken.secretName (key hfToken.secretKey)" -}}
+{{- end -}}
+{{- if .Values.modelCache.enabled -}}
+{{- $src := include "kserve-model.sourceUri" . -}}
+{{- if hasPrefix "pvc://" $src -}}
+{{- fail (printf "modelCache.enabled=true downloads model.storageUri into a PVC, but model.storageUri=%q already is a PVC: disable modelCache or use an hf:// or s3:// source" $src) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.metrics.prometheusRule.enabled (not .Values.metrics.serviceMonitor.enabled) -}}
+{{- fail "metrics.prometheusRule.enabled=true needs metrics.serviceMonitor.enabled=true: the alert rules select the series that the chart's ServiceMonitor scrapes" -}}
+{{- end -}}
+{{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) -}}
+{{- fail "httpRoute.enabled=true needs httpRoute.parentRefs: the Gateway(s) to attach to, e.g. [{name: inference-gateway, namespace: gateway-system}]" -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The whole test suite, step by step; `make test` runs `hack/test.sh all`.
+# Steps: lint, sanity, unit (pytest, incl. helm chart render tests), cluster (fresh local control plane),
+# molecule (roles: converge, idempotence, check mode, verify), integration (pytest against the cluster).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export LLMOPS_CACHE=${LLMOPS_CACHE:-$HOME/.cache/llmops-kserve}
+export PATH="$ROOT/.venv/bin:$LLMOPS_CACHE/bin:$PATH"
+export ANSIBLE_CONFIG="$ROOT/ansible.cfg"
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
+mkdir -p tests/output
+step() { printf '\n=== [%s] %s ===\n' "$(date +%H:%M:%S)" "$*"; }
+declare -a TIMES=()
+timed() { local name=$1 t0=$SECONDS; shift; "$@"; TIMES+=("$name: $((SECONDS - t0)) s"); }
+
+lint() {
+  step "yamllint"
+  yamllint -s .
+  step "ansible-lint (production profile)"
+  ansible-lint --profile production --offline
+  step "helm lint --strict"
+  local chart values
+  for chart in charts/*/; do
+    helm lint --strict "$chart"
+    for values in "$chart"values-*.yaml; do
+      [ -e "$values" ] || continue
+      helm lint --strict "$chart" -f "$values"
+    done
+  done
+}
+
+sanity() {
+  step "ansible-test sanity (empty ignore files)"
+  local dest=$ROOT/build/sanity/ansible_collections/llmops/kserve
+  rm -rf "$ROOT/build/sanity" && mkdir -p "$dest"
+  # the collection's tracked and new (not ignored) files, as a clean clone has them
+  git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} "$dest"/ 2>/dev/null || true
+  (cd "$dest" && git init -q . && git add -A && ansible-test sanity --venv --python 3.11 --color no \
+     --exclude tests/output/ --exclude hack/tools/)
+}
+
+unit() {
+  step "pytest tests/unit"
+  python -m pytest -q -p no:cacheprovider tests/unit
+}
+
+cluster() {
+  step "local control plane (fresh)"
+  python hack/cluster.py down
+  python hack/cluster.py up
+}
+
+molecule_all() {
+  step "molecule (default scenario on the local cluster)"
+  K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) molecule test --all
+}
+
+integration() {
+  step "pytest tests/integration (local cluster)"
+  K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) \
+    python -m pytest -q -p no:cacheprovider tests/integration
+}
+
+all() {
+  timed lint lint
+  timed sanity sanity
+  timed unit unit
+  timed cluster cluster
+  trap 'python hack/cluster.py down >/dev/null 2>&1 || true' EXIT
+  timed molecule molecule_all
+  timed integration integration
+  python hack/cluster.py down
+  trap - EXIT
+  step "timings"
+  printf '  %s\n' "${TIMES[@]}"
+}
+
+case "${1:-all}" in
+  lint) lint ;;
+  sanity) sanity ;;
+  unit) unit ;;
+  cluster) cluster ;;
+  molecule) molecule_all ;;
+  integration) integration ;;
+  all) all ;;
+  bench)
+    for b in bench/*.py; do step "$b"; python "$b"; done ;;
+  *) echo "usage: $0 [lint|sanity|unit|cluster|molecule|integration|all|bench]" >&2; exit 2 ;;
+esac

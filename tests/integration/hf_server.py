@@ -1,0 +1,379 @@
+# Copyright: (c) 2026, llmops.kserve contributors
+# Apache License 2.0 (see LICENSE)
+"""A small Hugging Face Hub look-alike for tests.
+
+It listens on 127.0.0.1 on a free port and answers the endpoints that huggingface_hub (2.x) calls
+the way the Hub does, including the ``X-Error-Code`` / ``X-Error-Message`` headers the client maps
+to its exceptions:
+
+* ``GET /api/whoami-v2``                                  (whoami)
+* ``GET /api/models/<ns>/<name>[/revision/<rev>]``        (model_info)
+* ``GET /api/models/<ns>/<name>/auth-check``              (auth_check)
+* ``HEAD|GET /<ns>/<name>/resolve/<rev>/<file>``         (hf_hub_download)
+
+Access rules follow the Hub: a bad token gets 401 "Invalid credentials in Authorization header" on every
+endpoint; a private repo answers 401 RepoNotFound without a token and 404 RepoNotFound with a token that
+has no access; a gated repo shows its metadata to everyone, but auth-check and file downloads answer
+401 GatedRepo without a token and 403 GatedRepo for an account that has not been granted access.
+``fail_next`` makes an endpoint answer 429 (or another status) a number of times before it succeeds.
+Every request is recorded (method, path, whether it carried a token) so tests can count calls;
+the token values themselves are never recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+GOOD_TOKEN = "hf_goodTOKENvalue0123456789abcdefXYZ"
+NO_GATED_TOKEN = "hf_noGatedAccessTOKEN0123456789abcd"
+BAD_TOKEN = "hf_badTOKENvalue0123456789abcdefXYZ"
+
+LLAMA_8B_CONFIG = {
+    "architectures": ["LlamaForCausalLM"],
+    "model_type": "llama",
+    "hidden_size": 4096,
+    "intermediate_size": 14336,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "vocab_size": 128256,
+    "max_position_embeddings": 131072,
+    "tie_word_embeddings": False,
+    "hidden_act": "silu",
+    "torch_dtype": "bfloat16",
+}
+
+QWEN_05B_CONFIG = {
+    "architectures": ["Qwen2ForCausalLM"],
+    "model_type": "qwen2",
+    "hidden_size": 896,
+    "intermediate_size": 4864,
+    "num_hidden_layers": 24,
+    "num_attention_heads": 14,
+    "num_key_value_heads": 2,
+    "vocab_size": 151936,
+    "max_position_embeddings": 32768,
+    "tie_word_embeddings": True,
+    "hidden_act": "silu",
+    "torch_dtype": "bfloat16",
+}
+
+
+def _users():
+    return {
+        GOOD_TOKEN: {
+            "type": "user",
+            "id": "6500000000000000000000a1",
+            "name": "alice",
+            "fullname": "Alice Example",
+            "isPro": False,
+            "orgs": [
+                {"type": "org", "name": "llmops", "fullname": "LLMOps", "roleInOrg": "write"},
+                {"type": "org", "name": "acme", "fullname": "ACME", "roleInOrg": "read"},
+            ],
+            "auth": {"type": "access_token", "accessToken": {"displayName": "ci-read", "role": "read"}},
+        },
+        NO_GATED_TOKEN: {
+            "type": "user",
+            "id": "6500000000000000000000b2",
+            "name": "bob",
+            "fullname": "Bob Example",
+            "isPro": False,
+            "orgs": [],
+            "auth": {"type": "access_token", "accessToken": {"displayName": "bob-read", "role": "read"}},
+        },
+    }
+
+
+def _models():
+    return {
+        "meta-llama/Llama-3.1-8B-Instruct": {
+            "private": False,
+            "gated": "manual",
+            "allowed": {"alice"},
+            "config": LLAMA_8B_CONFIG,
+            "safetensors": {"parameters": {"BF16": 8030261248}, "total": 8030261248},
+        },
+        "Qwen/Qwen2.5-0.5B-Instruct": {
+            "private": False,
+            "gated": False,
+            "allowed": set(),
+            "config": QWEN_05B_CONFIG,
+            "safetensors": {"parameters": {"BF16": 494032768}, "total": 494032768},
+        },
+        "llmops/private-model": {
+            "private": True,
+            "gated": False,
+            "allowed": {"alice"},
+            "config": QWEN_05B_CONFIG,
+            "safetensors": None,
+        },
+        "acme/secret-model": {
+            "private": True,
+            "gated": False,
+            "allowed": set(),
+            "config": QWEN_05B_CONFIG,
+            "safetensors": None,
+        },
+    }
+
+
+def _sha(text):
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+class HubState:
+    """What the fake Hub knows; tests may change it between calls."""
+
+    def __init__(self):
+        self.users = _users()
+        self.models = _models()
+        self.fail_next = {}  # key ("whoami", "model_info", "auth_check", "resolve") -> [status, count]
+        self.requests = []
+        self.lock = threading.Lock()
+
+    def fail(self, key, count, status=429):
+        with self.lock:
+            self.fail_next[key] = [status, count]
+
+    def count(self, key):
+        with self.lock:
+            return sum(1 for r in self.requests if r[0] == key)
+
+    def take_failure(self, key):
+        with self.lock:
+            entry = self.fail_next.get(key)
+            if entry and entry[1] > 0:
+                entry[1] -= 1
+                return entry[0]
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "FakeHub/1.0"
+    protocol_version = "HTTP/1.1"
+
+    # --- plumbing -------------------------------------------------------------------------------
+    def log_message(self, format, *args):  # noqa: A002  pylint: disable=redefined-builtin
+        """Stay quiet: tests look at recorded requests instead."""
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def _send(self, status, body=None, headers=None, head=False):
+        payload = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        self.send_response(status)
+        if body is not None and not isinstance(body, bytes):
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(payload)
+
+    def _error(self, status, message, code=None, head=False):
+        headers = {"X-Error-Message": message}
+        if code:
+            headers["X-Error-Code"] = code
+        self._send(status, {"error": message}, headers, head=head)
+
+    def _token(self):
+        auth = self.headers.get("Authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip()
+        return None
+
+    def _user(self):
+        """(token_given, user or None); user None with a token means a bad token."""
+        token = self._token()
+        if token is None:
+            return False, None
+        return True, self.state.users.get(token)
+
+    def _record(self, key):
+        with self.state.lock:
+            self.state.requests.append((key, self.command, urlsplit(self.path).path, self._token() is not None))
+
+    # --- routing --------------------------------------------------------------------------------
+    def do_HEAD(self):  # noqa: N802
+        self._route(head=True)
+
+    def do_GET(self):  # noqa: N802
+        self._route(head=False)
+
+    def _route(self, head):
+        path = unquote(urlsplit(self.path).path)
+        parts = [p for p in path.split("/") if p]
+        if parts[:2] == ["api", "whoami-v2"]:
+            return self._whoami("whoami", head)
+        if parts[:2] == ["api", "models"] and len(parts) >= 4:
+            repo_id = "/".join(parts[2:4])
+            rest = parts[4:]
+            if rest == ["auth-check"]:
+                return self._auth_check("auth_check", repo_id, head)
+            if not rest:
+                return self._model_info("model_info", repo_id, None, head)
+            if rest[0] == "revision" and len(rest) >= 2:
+                return self._model_info("model_info", repo_id, "/".join(rest[1:]), head)
+        if len(parts) >= 5 and parts[2] == "resolve":
+            repo_id = "/".join(parts[:2])
+            return self._resolve("resolve", repo_id, parts[3], "/".join(parts[4:]), head)
+        self._record("other")
+        return self._error(404, "Sorry, we can't find the page you are looking for.", head=head)
+
+    def _preamble(self, key, head):
+        """Record, inject configured failures, reject bad tokens. Returns (ok, user)."""
+        self._record(key)
+        status = self.state.take_failure(key)
+        if status is not None:
+            if status == 429:
+                self._send(429, {"error": "Too Many Requests"}, {"Retry-After": "0",
+                                                                  "RateLimit": '"api";r=0;t=1',
+                                                                  "RateLimit-Policy": '"fixed window";"api";q=500;w=300'},
+                           head=head)
+            else:
+                self._send(status, {"error": "Internal Error"}, head=head)
+            return False, None
+        given, user = self._user()
+        if given and user is None:
+            self._error(401, "Invalid credentials in Authorization header", head=head)
+            return False, None
+        return True, user
+
+    # --- endpoints ------------------------------------------------------------------------------
+    def _whoami(self, key, head):
+        ok, user = self._preamble(key, head)
+        if not ok:
+            return None
+        if user is None:
+            return self._error(401, "Invalid username or password.", head=head)
+        return self._send(200, user, head=head)
+
+    def _visible(self, repo_id, user, head):
+        """Private-repo rules shared by every repo endpoint. Returns the model or None (answered)."""
+        model = self.state.models.get(repo_id)
+        if model is None or (model["private"] and (user is None or user["name"] not in model["allowed"])):
+            if user is None:
+                self._error(401, "Repository not found", "RepoNotFound", head=head)
+            else:
+                self._error(404, "Repository not found", "RepoNotFound", head=head)
+            return None
+        return model
+
+    def _gate(self, repo_id, model, user, head):
+        if model["gated"] and (user is None or user["name"] not in model["allowed"]):
+            if user is None:
+                self._error(401, "Access to model %s is restricted. You must have access to it and be "
+                                 "authenticated to access it. Please log in." % repo_id, "GatedRepo", head=head)
+            else:
+                self._error(403, "Access to model %s is restricted and you are not in the authorized list. "
+                                 "Visit https://huggingface.co/%s to ask for access." % (repo_id, repo_id),
+                            "GatedRepo", head=head)
+            return False
+        return True
+
+    def _model_info(self, key, repo_id, revision, head):
+        ok, user = self._preamble(key, head)
+        if not ok:
+            return None
+        model = self._visible(repo_id, user, head)
+        if model is None:
+            return None
+        if revision not in (None, "main") and not revision.startswith("v"):
+            return self._error(404, "Invalid rev id: %s" % revision, "RevisionNotFound", head=head)
+        body = {
+            "_id": _sha(repo_id)[:24],
+            "id": repo_id,
+            "modelId": repo_id,
+            "author": repo_id.split("/")[0],
+            "sha": _sha(repo_id + (revision or "main")),
+            "private": model["private"],
+            "gated": model["gated"],
+            "disabled": False,
+            "tags": ["transformers", "safetensors"],
+            "pipeline_tag": "text-generation",
+            "library_name": "transformers",
+            "siblings": [{"rfilename": "config.json"}, {"rfilename": "model.safetensors"}],
+        }
+        if model.get("safetensors"):
+            body["safetensors"] = model["safetensors"]
+        return self._send(200, body, head=head)
+
+    def _auth_check(self, key, repo_id, head):
+        ok, user = self._preamble(key, head)
+        if not ok:
+            return None
+        model = self._visible(repo_id, user, head)
+        if model is None or not self._gate(repo_id, model, user, head):
+            return None
+        return self._send(200, {"accessRequest": None} if model["gated"] else {}, head=head)
+
+    def _resolve(self, key, repo_id, revision, filename, head):
+        ok, user = self._preamble(key, head)
+        if not ok:
+            return None
+        model = self._visible(repo_id, user, head)
+        if model is None or not self._gate(repo_id, model, user, head):
+            return None
+        if filename != "config.json":
+            return self._error(404, "Entry not found", "EntryNotFound", head=head)
+        payload = json.dumps(model["config"], indent=2).encode()
+        etag = hashlib.sha256(payload).hexdigest()
+        headers = {
+            "X-Repo-Commit": _sha(repo_id + revision),
+            "ETag": '"%s"' % etag,
+            "X-Linked-Etag": '"%s"' % etag,
+            "Accept-Ranges": "bytes",
+        }
+        return self._send(200, payload, headers, head=head)
+
+
+class FakeHub:
+    """Start with ``with FakeHub() as hub:``; ``hub.endpoint`` is the base URL."""
+
+    def __init__(self, host="127.0.0.1", port=0):
+        self.state = HubState()
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server.daemon_threads = True
+        self._server.state = self.state
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-hub", daemon=True)
+
+    @property
+    def endpoint(self):
+        host, port = self._server.server_address[:2]
+        return "http://%s:%d" % (host, port)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use: python tests/integration/hf_server.py
+    import sys
+    import time
+
+    hub = FakeHub(port=int(sys.argv[1]) if len(sys.argv) > 1 else 0).start()
+    sys.stdout.write("HF_ENDPOINT=%s\n" % hub.endpoint)
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        hub.stop()

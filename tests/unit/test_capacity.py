@@ -1,0 +1,411 @@
+# Copyright: (c) 2026, llmops.kserve contributors
+# Apache License 2.0 (see LICENSE)
+"""Unit tests for plugins/module_utils/capacity.py (pure math, no cluster)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from fractions import Fraction
+
+import pytest
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_COLLECTIONS = os.path.join(_ROOT, "build", "collections")
+_LINK = os.path.join(_COLLECTIONS, "ansible_collections", "llmops", "kserve")
+if not os.path.exists(_LINK):
+    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
+    os.symlink(os.path.relpath(_ROOT, os.path.dirname(_LINK)), _LINK)
+if _COLLECTIONS not in sys.path:
+    sys.path.insert(0, _COLLECTIONS)
+
+from ansible_collections.llmops.kserve.plugins.module_utils import capacity as cap  # noqa: E402
+
+GPU = "nvidia.com/gpu"
+GAUDI = "habana.ai/gaudi"
+GPU_TAINT = {"key": GPU, "value": "present", "effect": "NoSchedule"}
+GPU_TOLERATION = {"key": GPU, "operator": "Exists", "effect": "NoSchedule"}
+
+
+def node(name, allocatable, labels=None, taints=None, unschedulable=False, ready="True"):
+    spec = {}
+    if taints:
+        spec["taints"] = taints
+    if unschedulable:
+        spec["unschedulable"] = True
+    conditions = [] if ready is None else [{"type": "Ready", "status": ready, "reason": "KubeletReady"}]
+    return {"metadata": {"name": name, "labels": labels or {}}, "spec": spec,
+            "status": {"allocatable": allocatable, "conditions": conditions}}
+
+
+def gpu_node(name, gpus=8, **kwargs):
+    return node(name, {"cpu": "192", "memory": "2Ti", "pods": "110", GPU: str(gpus)},
+                labels={"nvidia.com/gpu.present": "true"}, taints=[GPU_TAINT], **kwargs)
+
+
+def container(requests=None, limits=None, **extra):
+    resources = {}
+    if requests is not None:
+        resources["requests"] = requests
+    if limits is not None:
+        resources["limits"] = limits
+    item = {"name": "c", "resources": resources}
+    item.update(extra)
+    return item
+
+
+def pod(node_name, containers, init=None, phase="Running", overhead=None, name="p", pod_resources=None):
+    spec = {"containers": containers}
+    if node_name:
+        spec["nodeName"] = node_name
+    if init:
+        spec["initContainers"] = init
+    if overhead:
+        spec["overhead"] = overhead
+    if pod_resources:
+        spec["resources"] = pod_resources
+    return {"metadata": {"name": name, "namespace": "ns"}, "spec": spec, "status": {"phase": phase}}
+
+
+# ----------------------------------------------------------------------------------------------
+# quantities
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    ("8", Fraction(8)),
+    ("500m", Fraction(1, 2)),
+    ("1.5", Fraction(3, 2)),
+    ("64Gi", 64 * 2 ** 30),
+    ("1Ki", 1024),
+    ("2Mi", 2 * 2 ** 20),
+    ("1Ti", 2 ** 40),
+    ("1Ei", 2 ** 60),
+    ("1k", 1000),
+    ("1M", 10 ** 6),
+    ("1.5G", 1500 * 10 ** 6),
+    ("2T", 2 * 10 ** 12),
+    ("1P", 10 ** 15),
+    ("1E", 10 ** 18),
+    ("1e3", 1000),
+    ("1E3", 1000),
+    ("12e-3", Fraction(12, 1000)),
+    ("100n", Fraction(100, 10 ** 9)),
+    ("10u", Fraction(10, 10 ** 6)),
+    (".5", Fraction(1, 2)),
+    ("+3", 3),
+    ("-2", -2),
+    (4, 4),
+    (0.25, Fraction(1, 4)),
+])
+def test_parse_quantity(text, expected):
+    assert cap.parse_quantity(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "1Gb", "1.2.3", "Gi", "1 Gi", "1gi", "--1", None, True, [], "1e"])
+def test_parse_quantity_rejects(bad):
+    with pytest.raises(cap.CapacityError) as err:
+        cap.parse_quantity(bad, "requests[0].count")
+    assert "requests[0].count" in str(err.value)
+    assert repr(bad) in str(err.value)
+
+
+def test_units_round_up_like_kubernetes():
+    assert cap.to_units("cpu", "100m") == 100
+    assert cap.to_units("cpu", "0.0001") == 1  # MilliValue rounds up
+    assert cap.to_units("cpu", "2") == 2000
+    assert cap.to_units("memory", "1.5") == 2  # Value rounds up
+    assert cap.to_units("memory", "1Gi") == 2 ** 30
+    assert cap.to_display("cpu", 2500) == 2.5
+    assert cap.to_display("cpu", 2000) == 2
+    assert cap.to_display(GPU, 3) == 3
+
+
+# ----------------------------------------------------------------------------------------------
+# pod request rules
+# ----------------------------------------------------------------------------------------------
+def test_sum_of_app_containers():
+    p = pod("n", [container({"cpu": "1", "memory": "1Gi"}), container({"cpu": "500m", GPU: "2"})])
+    assert cap.pod_requests(p) == {"cpu": 1500, "memory": 2 ** 30, GPU: 2}
+
+
+def test_limits_stand_in_for_missing_requests():
+    p = pod("n", [container(limits={GPU: "4", "cpu": "2"}, requests={"cpu": "1"})])
+    assert cap.pod_requests(p) == {"cpu": 1000, GPU: 4}
+
+
+def test_init_container_larger_than_app_wins():
+    p = pod("n", [container({"cpu": "1", GPU: "1"})], init=[container({"cpu": "4", GPU: "2"})])
+    assert cap.pod_requests(p) == {"cpu": 4000, GPU: 2}
+
+
+def test_init_container_smaller_than_app_ignored():
+    p = pod("n", [container({"cpu": "4"})], init=[container({"cpu": "1"}), container({"cpu": "2"})])
+    assert cap.pod_requests(p) == {"cpu": 4000}
+
+
+def test_sidecars_add_to_app_and_to_later_init_containers():
+    # sidecar (1 cpu) starts first, then a regular init (3 cpu) runs next to it -> 4; app 2 + sidecar 1 = 3.
+    p = pod("n", [container({"cpu": "2"})],
+            init=[container({"cpu": "1"}, restartPolicy="Always"), container({"cpu": "3"})])
+    assert cap.pod_requests(p)["cpu"] == 4000
+    # the same regular init container BEFORE the sidecar does not overlap with it -> max(3, 2 + 1) = 3.
+    p = pod("n", [container({"cpu": "2"})],
+            init=[container({"cpu": "3"}), container({"cpu": "1"}, restartPolicy="Always")])
+    assert cap.pod_requests(p)["cpu"] == 3000
+
+
+def test_sidecars_accumulate():
+    p = pod("n", [container({"memory": "1Gi"})],
+            init=[container({"memory": "1Gi"}, restartPolicy="Always"),
+                  container({"memory": "1Gi"}, restartPolicy="Always"),
+                  container({"memory": "2Gi"})])
+    # app: 1 + 1 + 1 = 3Gi; last init: 2 sidecars + 2Gi = 4Gi -> 4Gi
+    assert cap.pod_requests(p)["memory"] == 4 * 2 ** 30
+
+
+def test_overhead_is_added():
+    p = pod("n", [container({"cpu": "1", "memory": "1Gi"})], overhead={"cpu": "250m", "memory": "120Mi"})
+    assert cap.pod_requests(p) == {"cpu": 1250, "memory": 2 ** 30 + 120 * 2 ** 20}
+
+
+def test_pod_level_requests_replace_cpu_memory_only():
+    p = pod("n", [container({"cpu": "1", GPU: "1"}), container({"cpu": "1"})],
+            pod_resources={"requests": {"cpu": "4"}})
+    assert cap.pod_requests(p) == {"cpu": 4000, GPU: 1}
+
+
+def test_untracked_resources_are_ignored():
+    p = pod("n", [container({"cpu": "1", "example.com/foo": "3", "ephemeral-storage": "1Gi"})])
+    assert cap.pod_requests(p) == {"cpu": 1000}
+    assert cap.pod_requests(p, ["cpu", "example.com/*"]) == {"cpu": 1000, "example.com/foo": 3}
+
+
+# ----------------------------------------------------------------------------------------------
+# per node capacity
+# ----------------------------------------------------------------------------------------------
+def test_compute_capacity_free_per_node():
+    nodes = [gpu_node("g1"), gpu_node("g2"), node("x1", {"cpu": "96", "memory": "384Gi", "pods": "110"})]
+    pods = [
+        pod("g1", [container({GPU: "4", "cpu": "8"})]),
+        pod("g1", [container({GPU: "2"})]),
+        pod("g1", [container({GPU: "2"})], phase="Succeeded"),  # terminal: not counted
+        pod("g2", [container({GPU: "8"})], phase="Failed"),  # terminal: not counted
+        pod("g2", [container({GPU: "1"})], phase="Pending"),  # bound but pending: counted
+        pod(None, [container({GPU: "8"})], phase="Pending"),  # not bound: pending only
+        pod("gone", [container({GPU: "1"})]),  # unknown node
+        pod("x1", [container({"cpu": "1500m", "memory": "1Gi"})]),
+    ]
+    result = cap.compute_capacity(nodes, pods)
+    g1 = result["nodes"]["g1"]
+    assert g1["free"][GPU] == 2
+    assert g1["requested"] == {GPU: 6, "cpu": 8000, "pods": 2}
+    assert result["nodes"]["g2"]["free"][GPU] == 7
+    assert result["nodes"]["x1"]["free"]["cpu"] == 94500
+    assert result["nodes"]["x1"]["free"]["memory"] == 383 * 2 ** 30
+    assert result["nodes"]["x1"]["free"]["pods"] == 109
+    assert result["pending_pods"] == 1
+    assert result["pods_on_unknown_nodes"] == 1
+    assert result["pods_counted"] == 4
+
+
+def test_mig_gaudi_hugepages_tracked():
+    nodes = [
+        node("mig", {"cpu": "128", "memory": "1Ti", "nvidia.com/mig-1g.10gb": "14", "nvidia.com/mig-3g.40gb": "2"}),
+        node("gaudi", {"cpu": "152", "memory": "1Ti", GAUDI: "8", "hugepages-2Mi": "64Gi"}),
+    ]
+    pods = [pod("mig", [container({"nvidia.com/mig-3g.40gb": "1"})]),
+            pod("gaudi", [container({GAUDI: "2", "hugepages-2Mi": "8Gi"})])]
+    result = cap.compute_capacity(nodes, pods)
+    assert result["nodes"]["mig"]["free"]["nvidia.com/mig-3g.40gb"] == 1
+    assert result["nodes"]["mig"]["free"]["nvidia.com/mig-1g.10gb"] == 14
+    assert result["nodes"]["gaudi"]["free"][GAUDI] == 6
+    assert result["nodes"]["gaudi"]["free"]["hugepages-2Mi"] == 56 * 2 ** 30
+    report = cap.node_report(result, only_with=[GPU, "nvidia.com/mig-*"])
+    assert [n["name"] for n in report] == ["mig"]
+
+
+def test_bad_quantity_in_pod_names_the_pod():
+    nodes = [gpu_node("g1")]
+    with pytest.raises(cap.CapacityError) as err:
+        cap.compute_capacity(nodes, [pod("g1", [container({GPU: "two"})], name="broken")])
+    assert "ns/broken" in str(err.value) and "'two'" in str(err.value)
+
+
+# ----------------------------------------------------------------------------------------------
+# taints, readiness, selectors
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("toleration, tolerated", [
+    ({"key": GPU, "operator": "Exists"}, True),
+    ({"key": GPU, "operator": "Exists", "effect": "NoSchedule"}, True),
+    ({"key": GPU, "operator": "Exists", "effect": "NoExecute"}, False),
+    ({"key": GPU, "operator": "Equal", "value": "present"}, True),
+    ({"key": GPU, "value": "present"}, True),
+    ({"key": GPU, "operator": "Equal", "value": "other"}, False),
+    ({"key": "other", "operator": "Exists"}, False),
+    ({"operator": "Exists"}, True),
+])
+def test_tolerates(toleration, tolerated):
+    assert cap.tolerates(toleration, GPU_TAINT) is tolerated
+
+
+def test_prefer_no_schedule_taints_do_not_exclude():
+    taints = [{"key": "a", "effect": "PreferNoSchedule"}, GPU_TAINT]
+    assert cap.untolerated_taints(taints, [GPU_TOLERATION]) == []
+    assert cap.untolerated_taints(taints, []) == [GPU_TAINT]
+
+
+def test_readiness():
+    assert cap.node_ready(gpu_node("a"))[0] is True
+    ready, reason = cap.node_ready(gpu_node("a", ready="False"))
+    assert ready is False and "NotReady" in reason
+    assert cap.node_ready(gpu_node("a", ready=None))[0] is False
+
+
+# ----------------------------------------------------------------------------------------------
+# requests and placement
+# ----------------------------------------------------------------------------------------------
+def _plan(nodes, pods, requests):
+    capacity = cap.compute_capacity(nodes, pods)
+    return cap.place(capacity, cap.normalize_requests(requests))
+
+
+def test_tensor_parallel_fits_in_total_but_not_on_one_node():
+    nodes = [gpu_node("g1"), gpu_node("g2")]
+    pods = [pod("g1", [container({GPU: "4"})]), pod("g2", [container({GPU: "4"})])]
+    plan = _plan(nodes, pods, [{"name": "llama70b", "resource": GPU, "tensor_parallel": 8,
+                                "tolerations": [GPU_TOLERATION]}])
+    req = plan["requests"][0]
+    assert plan["fits"] is False
+    assert req["fits"] is False
+    assert req["free_on_eligible_nodes"] == 8
+    assert req["max_free_on_one_node"] == 4
+    assert "fits in total but not on one node" in req["reason"]
+    # TP 4 fits, one replica per node
+    plan = _plan(nodes, pods, [{"name": "m", "resource": GPU, "count": 4, "replicas": 2,
+                                "tolerations": [GPU_TOLERATION]}])
+    assert plan["fits"] is True
+    assert sorted(plan["requests"][0]["placements"]) == ["g1", "g2"]
+
+
+def test_untolerated_taint_cordon_notready_selector_exclude_and_name():
+    nodes = [gpu_node("tainted"), gpu_node("cordoned", unschedulable=True), gpu_node("down", ready="False"),
+             node("plain", {"cpu": "8", GPU: "8"}, labels={"zone": "b"})]
+    plan = _plan(nodes, [], [{"name": "m", "resource": GPU, "count": 8, "node_selector": {"zone": "a"}}])
+    req = plan["requests"][0]
+    assert req["fits"] is False
+    reasons = dict((e["name"], e["reason"]) for e in req["excluded_nodes"])
+    assert "taint nvidia.com/gpu=present:NoSchedule not tolerated" in reasons["tainted"]
+    assert "cordoned" in reasons["cordoned"]
+    assert "NotReady" in reasons["down"]
+    assert "node selector zone=a does not match" in reasons["plain"]
+    assert req["reason"].startswith("no eligible node")
+    assert "tainted" in req["reason"]
+    # with the toleration, only the tainted node is usable
+    plan = _plan(nodes, [], [{"name": "m", "resource": GPU, "count": 8, "tolerations": [GPU_TOLERATION]}])
+    assert plan["requests"][0]["placements"] == ["tainted"]
+
+
+def test_requests_are_placed_together_best_fit_largest_first():
+    nodes = [gpu_node("a"), gpu_node("b")]
+    pods = [pod("a", [container({GPU: "6"})])]  # a: 2 free, b: 8 free
+    requests = [
+        {"name": "small", "resource": GPU, "count": 2, "tolerations": [GPU_TOLERATION]},
+        {"name": "big", "resource": GPU, "count": 8, "tolerations": [GPU_TOLERATION]},
+    ]
+    plan = _plan(nodes, pods, requests)
+    by_name = dict((r["name"], r) for r in plan["requests"])
+    assert plan["fits"] is True
+    assert by_name["big"]["placements"] == ["b"]
+    assert by_name["small"]["placements"] == ["a"]  # best fit: the node with the least left over
+
+
+def test_request_that_fits_alone_but_not_together():
+    nodes = [gpu_node("a")]
+    requests = [
+        {"name": "one", "resource": GPU, "count": 8, "tolerations": [GPU_TOLERATION]},
+        {"name": "two", "resource": GPU, "count": 4, "tolerations": [GPU_TOLERATION]},
+    ]
+    plan = _plan(nodes, [], requests)
+    by_name = dict((r["name"], r) for r in plan["requests"])
+    assert by_name["one"]["fits"] is True
+    assert by_name["two"]["fits"] is False
+    assert "together with the other requests" in by_name["two"]["reason"]
+    assert plan["fits"] is False
+
+
+def test_not_enough_in_total():
+    nodes = [gpu_node("a"), gpu_node("b")]
+    plan = _plan(nodes, [], [{"name": "m", "resource": GPU, "count": 8, "replicas": 3,
+                              "tolerations": [GPU_TOLERATION]}])
+    req = plan["requests"][0]
+    assert req["unplaced_replicas"] == 1 and len(req["placements"]) == 2
+    assert "only 16 nvidia.com/gpu free" in req["reason"]
+
+
+def test_other_resources_must_fit_on_the_same_node():
+    nodes = [node("g", {"cpu": "16", "memory": "64Gi", GAUDI: "8", "hugepages-2Mi": "8Gi"})]
+    plan = _plan(nodes, [], [{"name": "m", "resource": GAUDI, "count": 1,
+                              "resources": {"cpu": "8", "memory": "32Gi", "hugepages-2Mi": "16Gi"}}])
+    req = plan["requests"][0]
+    assert req["fits"] is False
+    assert "16Gi hugepages-2Mi" in req["reason"]
+    plan = _plan(nodes, [], [{"name": "m", "resource": GAUDI, "count": 1, "replicas": 2,
+                              "resources": {"cpu": "8", "memory": "32Gi", "hugepages-2Mi": "4Gi"}}])
+    assert plan["fits"] is True
+
+
+def test_pod_slots_count():
+    nodes = [node("x", {"cpu": "96", "pods": "1"})]
+    plan = _plan(nodes, [pod("x", [container({"cpu": "1"})])], [{"name": "m", "resource": "cpu", "count": "1"}])
+    assert plan["fits"] is False
+
+
+def test_cpu_request_on_xeon_nodes():
+    nodes = [node("x1", {"cpu": "96", "memory": "384Gi", "pods": "110"}),
+             node("x2", {"cpu": "96", "memory": "384Gi", "pods": "110"}, unschedulable=True)]
+    pods = [pod("x1", [container({"cpu": "90"})])]
+    plan = _plan(nodes, pods, [{"name": "m", "resource": "cpu", "count": "16", "resources": {"memory": "64Gi"}}])
+    req = plan["requests"][0]
+    assert req["fits"] is False
+    assert req["max_free_on_one_node"] == 6
+    assert [e["name"] for e in req["excluded_nodes"]] == ["x2"]
+
+
+def test_no_node_offers_resource():
+    plan = _plan([gpu_node("a")], [], [{"name": "m", "resource": "amd.com/gpu", "count": 1}])
+    assert plan["requests"][0]["reason"] == "no node offers amd.com/gpu"
+
+
+def test_empty_requests_fit():
+    assert _plan([gpu_node("a")], [], [])["fits"] is True
+
+
+@pytest.mark.parametrize("requests, fragment", [
+    ([{"resource": GPU}], "requests[0].name"),
+    ([{"name": "a", "resource": GPU}, {"name": "a", "resource": GPU}], "used twice"),
+    ([{"name": "a"}], "requests[0] (a).resource"),
+    ([{"name": "a", "resource": GPU, "count": 0}], "must be greater than 0"),
+    ([{"name": "a", "resource": GPU, "count": "1.5"}], "whole number"),
+    ([{"name": "a", "resource": GPU, "count": "many"}], "'many' is not a Kubernetes quantity"),
+    ([{"name": "a", "resource": GPU, "replicas": 0}], "replicas: 0 must be an integer >= 1"),
+    ([{"name": "a", "resource": GPU, "count": 4, "tensor_parallel": 8}], "disagree"),
+    ([{"name": "a", "resource": GPU, "colour": "red"}], "unknown key(s) colour"),
+    ([{"name": "a", "resource": GPU, "tolerations": [{"operator": "Equal"}]}], "empty key needs operator Exists"),
+    ([{"name": "a", "resource": GPU, "tolerations": [{"key": "k", "operator": "In"}]}], "must be Equal or Exists"),
+    ([{"name": "a", "resource": GPU, "resources": {"memory": "lots"}}], "resources.memory: 'lots'"),
+    ("nope", "is not a list"),
+])
+def test_bad_requests(requests, fragment):
+    with pytest.raises(cap.CapacityError) as err:
+        cap.normalize_requests(requests)
+    assert fragment in str(err.value)
+
+
+def test_totals_and_report():
+    nodes = [gpu_node("a"), gpu_node("b", unschedulable=True)]
+    capacity = cap.compute_capacity(nodes, [pod("a", [container({GPU: "3", "cpu": "500m"})])])
+    tot = cap.totals(capacity)
+    assert tot[GPU] == {"allocatable": 16, "requested": 3, "free": 13, "free_schedulable": 5}
+    report = cap.node_report(capacity)
+    assert report[0]["requested"]["cpu"] == 0.5
+    assert report[1]["excluded_reason"].startswith("cordoned")
+    assert report[0]["taints"] == ["nvidia.com/gpu=present:NoSchedule"]
