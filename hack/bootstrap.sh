@@ -98,6 +98,8 @@ bootstrap_go() {
   build_tool helm "-s -w -X helm.sh/helm/v3/internal/version.version=v3.21.4" helm.sh/helm/v3/cmd/helm
   build_tool registry "-s -w" github.com/distribution/distribution/v3/cmd/registry
   build_tool controller-gen "-s -w" sigs.k8s.io/controller-tools/cmd/controller-gen
+  build_tool kserve "-s -w" github.com/kserve/kserve/cmd/manager
+  ln -sfn "$(readlink "$BIN/manager")" "$BIN/kserve-manager" && rm -f "$BIN/manager"
   log "tools in $BIN: $(ls "$BIN" | tr '\n' ' ')"
 }
 

@@ -145,7 +145,8 @@ def _first_line(exc):
 class HubClient:
     """A thin, retrying wrapper around ``huggingface_hub.HfApi`` for one run."""
 
-    def __init__(self, endpoint=None, token=None, timeout=10.0, retries=3, backoff=1.0, sleep=time.sleep):
+    def __init__(self, endpoint=None, token=None, timeout=10.0, retries=3, backoff=1.0, sleep=time.sleep,
+                 cache_dir=None):
         if not HAS_HF:
             raise RuntimeError("huggingface_hub is required")
         if retries < 0:
@@ -161,16 +162,11 @@ class HubClient:
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
+        self.cache_dir = cache_dir  # None: the Hugging Face cache (HF_HOME / HF_HUB_CACHE)
         self.retried = 0
         self._whoami = None
         self._api = HfApi(endpoint=self.endpoint, token=self._token)
         self._apply_timeout()
-        try:
-            # What huggingface_hub does on its own (e.g. its best-effort registry fetches) goes to the
-            # same endpoint as our calls, never to the public Hub behind a mirror's back.
-            huggingface_hub.constants.ENDPOINT = self.endpoint
-        except AttributeError:
-            pass
 
     @property
     def has_token(self):
@@ -326,7 +322,8 @@ class HubClient:
     def fetch_config(self, repo_id, revision=None, local_files_only=False):
         """Download (or read from the HF cache) ``config.json`` and return it as a dict."""
         path = self.call(hf_hub_download, repo_id, "config.json", revision=revision, endpoint=self.endpoint,
-                         token=self._token, etag_timeout=self.timeout or 10, local_files_only=local_files_only)
+                         token=self._token, etag_timeout=self.timeout or 10, local_files_only=local_files_only,
+                         cache_dir=self.cache_dir)
         with open(path, "r", encoding="utf-8") as handle:
             return json.load(handle)
 

@@ -40,9 +40,14 @@ def hub(tmp_path, monkeypatch):
         yield server
 
 
-def client(hub, token=hf_server.GOOD_TOKEN, retries=3, sleeps=None):
+@pytest.fixture()
+def cache_dir(tmp_path):
+    return str(tmp_path / "hub-cache")
+
+
+def client(hub, token=hf_server.GOOD_TOKEN, retries=3, sleeps=None, cache=None):
     return hf.HubClient(endpoint=hub.endpoint, token=token, timeout=5, retries=retries, backoff=0.5,
-                        sleep=(sleeps.append if sleeps is not None else lambda _s: None))
+                        sleep=(sleeps.append if sleeps is not None else lambda _s: None), cache_dir=cache)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -226,8 +231,8 @@ def test_library_offline_mode_is_a_clear_answer(hub, monkeypatch):
     assert hub.state.requests == []
 
 
-def test_fetch_config_and_safetensors_parameters(hub):
-    c = client(hub)
+def test_fetch_config_and_safetensors_parameters(hub, cache_dir):
+    c = client(hub, cache=cache_dir)
     config = c.fetch_config(GATED)
     assert config["num_key_value_heads"] == 8
     assert c.safetensors_parameters(GATED) == 8030261248
@@ -236,8 +241,8 @@ def test_fetch_config_and_safetensors_parameters(hub):
     assert c.fetch_config(GATED, local_files_only=True)["hidden_size"] == 4096
 
 
-def test_fetch_config_gated_without_access_raises_mapped_error(hub):
-    c = client(hub, token=hf_server.NO_GATED_TOKEN)
+def test_fetch_config_gated_without_access_raises_mapped_error(hub, cache_dir):
+    c = client(hub, token=hf_server.NO_GATED_TOKEN, cache=cache_dir)
     c.whoami()
     with pytest.raises(Exception) as err:
         c.fetch_config(GATED)

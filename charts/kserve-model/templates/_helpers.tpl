@@ -147,7 +147,7 @@ Public host of a route: the route's own host, else <fullname>-<namespace>.<routi
 
 {{/*
 Checks the schema cannot express. Each failure names the values field, the bad value and what is
-allowed. Included once, from inferenceservice.yaml.
+allowed. Included once, from inferenceservice.tpl.
 */}}
 {{- define "kserve-model.validate" -}}
 {{- $full := include "kserve-model.fullname" . -}}

@@ -120,7 +120,7 @@ spec:
     {{- if or $p.shmSize $waitForCache }}
     volumes:
       {{- if $p.shmSize }}
-      - name: dshm
+      - name: devshm
         emptyDir:
           medium: Memory
           sizeLimit: {{ $p.shmSize }}
@@ -189,6 +189,6 @@ spec:
       {{- end }}
       {{- if $p.shmSize }}
       volumeMounts:
-        - name: dshm
+        - name: devshm
           mountPath: /dev/shm
       {{- end }}

@@ -1,0 +1,227 @@
+# Copyright: (c) 2026, llmops.kserve contributors
+# Apache License 2.0 (see LICENSE)
+"""The model list: validation and mapping of one entry to kserve-model chart values (pure, no I/O).
+
+One entry of ``llmops_models`` / ``model_deploy_models``::
+
+    name: qwen-tiny                  # Helm release and InferenceService name (DNS label)
+    model_id: Qwen/Qwen2.5-0.5B-Instruct
+    revision: main                   # optional: branch, tag or commit
+    platform: xeon                   # xeon | gaudi | gaudi3 | nvidia (a values-<profile>.yaml of the chart)
+    profile: cpu-tiny                # optional values file profile; default: the platform
+    deployment_mode: Standard        # Knative | Standard (Serverless / RawDeployment accepted)
+    replicas: 1
+    max_replicas: 1                  # optional; default: replicas
+    tensor_parallel_size: 1          # optional; default: the profile's
+    values: {}                       # free-form chart values merged last
+    state: present                   # present | absent
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import copy
+import re
+
+MODES = {"Knative": "Knative", "Standard": "Standard", "Serverless": "Knative", "RawDeployment": "Standard"}
+STATES = ("present", "absent")
+KNOWN_KEYS = ("name", "model_id", "revision", "platform", "profile", "deployment_mode", "replicas", "max_replicas",
+              "tensor_parallel_size", "values", "state", "flavour")
+DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$")
+REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{10,}")
+
+
+def _walk_strings(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            for found in _walk_strings(item):
+                yield found
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            for found in _walk_strings(item):
+                yield found
+    elif isinstance(value, str):
+        yield value
+
+
+def model_problems(models, platforms):
+    """Every problem of the model list, as plain sentences naming the field, the value and what is allowed."""
+    problems = []
+    if not isinstance(models, list):
+        return ["models must be a list of dicts, got %s" % type(models).__name__]
+    seen = {}
+    for index, model in enumerate(models):
+        where = "models[%d]" % index
+        if not isinstance(model, dict):
+            problems.append("%s must be a dict, got %r" % (where, model))
+            continue
+        name = model.get("name")
+        if name:
+            where = "models[%d] (%s)" % (index, name)
+        unknown = sorted(set(model) - set(KNOWN_KEYS))
+        if unknown:
+            problems.append("%s: unknown key(s) %s; allowed: %s" % (where, ", ".join(unknown), ", ".join(KNOWN_KEYS)))
+        if not isinstance(name, str) or not DNS_LABEL.match(name):
+            problems.append("%s: name=%r is not allowed: use a DNS label of lowercase letters, digits and '-', "
+                            "starting with a letter, at most 45 characters" % (where, name))
+        elif name in seen:
+            problems.append("%s: name=%r is used twice (also models[%d]); each model needs its own name"
+                            % (where, name, seen[name]))
+        else:
+            seen[name] = index
+        state = model.get("state", "present")
+        if state not in STATES:
+            problems.append("%s: state=%r is not allowed; allowed: %s" % (where, state, ", ".join(STATES)))
+        if state == "absent":
+            continue
+        model_id = model.get("model_id")
+        if not isinstance(model_id, str) or not REPO_ID.match(model_id):
+            problems.append("%s: model_id=%r is not a Hugging Face repo id (owner/name)" % (where, model_id))
+        platform = model.get("platform")
+        if platform not in platforms:
+            problems.append("%s: platform=%r is unknown; known platforms: %s" % (where, platform, ", ".join(sorted(platforms))))
+        profile = model.get("profile")
+        if profile is not None and profile not in platforms:
+            problems.append("%s: profile=%r has no values-%s.yaml; known: %s" % (where, profile, profile, ", ".join(sorted(platforms))))
+        mode = model.get("deployment_mode", "Standard")
+        if mode not in MODES:
+            problems.append("%s: deployment_mode=%r is unknown; allowed: Knative, Standard (old names Serverless, RawDeployment)"
+                            % (where, mode))
+        for key in ("replicas", "max_replicas", "tensor_parallel_size"):
+            if key in model and (not isinstance(model[key], int) or isinstance(model[key], bool) or model[key] < 0):
+                problems.append("%s: %s=%r must be a non-negative integer" % (where, key, model[key]))
+        if "values" in model and not isinstance(model["values"], dict):
+            problems.append("%s: values must be a dict of chart values, got %r" % (where, type(model["values"]).__name__))
+        for text in _walk_strings(model):
+            if TOKEN_LIKE.search(text):
+                problems.append("%s: a value looks like a Hugging Face token (hf_...); never put the token in the model "
+                                "list: it is read from HF_TOKEN into the Kubernetes Secret" % where)
+                break
+    return problems
+
+
+def _merge(base, override):
+    result = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def model_chart_values(model):
+    """Chart values (besides the profile's values file) for one valid model entry."""
+    values = {"platform": model["platform"],
+              "deploymentMode": MODES.get(model.get("deployment_mode", "Standard"), "Standard"),
+              "model": {"id": model["model_id"]}}
+    if model.get("revision"):
+        values["model"]["storageUri"] = "hf://%s:%s" % (model["model_id"], model["revision"])
+    if model.get("tensor_parallel_size") is not None:
+        values["model"]["tensorParallelSize"] = model["tensor_parallel_size"]
+    if model.get("flavour"):
+        values["runtime"] = {"flavour": model["flavour"]}
+    if model.get("replicas") is not None:
+        replicas = model["replicas"]
+        values["predictor"] = {"minReplicas": replicas, "maxReplicas": model.get("max_replicas", max(replicas, 1))}
+    elif model.get("max_replicas") is not None:
+        values["predictor"] = {"maxReplicas": model["max_replicas"]}
+    return _merge(values, model.get("values") or {})
+
+
+def model_profile(model):
+    """Name of the chart values file profile (values-<profile>.yaml)."""
+    return model.get("profile") or model["platform"]
+
+
+def model_readiness(isvcs, names):
+    """Split the named models into ready / not ready from a list of InferenceService objects.
+
+    Returns ``{"ready": [name, ...], "not_ready": [{"name": ..., "reason": ...}], "rows": [...]}``; a model without
+    an InferenceService is not ready ("no InferenceService yet").
+    """
+    by_name = {}
+    for isvc in isvcs or []:
+        by_name[isvc.get("metadata", {}).get("name")] = isvc
+    ready, not_ready = [], []
+    for name in names:
+        isvc = by_name.get(name)
+        if isvc is None:
+            not_ready.append({"name": name, "reason": "no InferenceService yet"})
+            continue
+        conditions = (isvc.get("status") or {}).get("conditions") or []
+        ready_cond = [c for c in conditions if c.get("type") == "Ready"]
+        if ready_cond and ready_cond[0].get("status") == "True":
+            ready.append(name)
+            continue
+        pending = ["%s=%s%s" % (c.get("type"), c.get("status"),
+                                (" (%s)" % (c.get("message") or c.get("reason"))) if (c.get("message") or c.get("reason")) else "")
+                   for c in conditions if c.get("status") != "True"]
+        not_ready.append({"name": name, "reason": "; ".join(pending) or "no status reported yet (is the KServe controller running?)"})
+    return {"ready": ready, "not_ready": not_ready}
+
+
+def model_rows(isvcs):
+    """Summary rows (model, platform, mode, url, status) of InferenceService objects."""
+    rows = []
+    for isvc in isvcs or []:
+        meta = isvc.get("metadata", {})
+        labels = meta.get("labels") or {}
+        annotations = meta.get("annotations") or {}
+        status = isvc.get("status") or {}
+        ready = [c for c in status.get("conditions") or [] if c.get("type") == "Ready"]
+        state = "Ready" if ready and ready[0].get("status") == "True" else "NotReady"
+        rows.append({"model": meta.get("name"), "namespace": meta.get("namespace"),
+                     "platform": labels.get("llmops.kserve/platform", "-"),
+                     "mode": annotations.get("serving.kserve.io/deploymentMode", "-"),
+                     "url": status.get("url") or "-", "status": state})
+    return sorted(rows, key=lambda r: (r["namespace"] or "", r["model"] or ""))
+
+
+def format_table(rows, columns=("model", "platform", "mode", "url", "status")):
+    """Rows as aligned text lines with a header."""
+    widths = [max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
+    for row in rows:
+        lines.append("  ".join(str(row.get(c, "")).ljust(w) for c, w in zip(columns, widths)))
+    return [line.rstrip() for line in lines]
+
+
+ACCELERATOR_PREFIXES = ("nvidia.com/", "habana.ai/", "amd.com/", "intel.com/", "gpu.intel.com/")
+
+
+def model_capacity_request(rendered, name):
+    """Capacity request (accelerator_capacity_info format) of a model from its rendered chart manifests.
+
+    ``rendered`` is a list of Kubernetes objects (the chart's output); the InferenceService's predictor gives
+    the requests, replicas, node selector and tolerations, so the chart stays the one source of truth.
+    """
+    isvc = None
+    for obj in rendered or []:
+        if isinstance(obj, dict) and obj.get("kind") == "InferenceService":
+            isvc = obj
+            break
+    if isvc is None:
+        return None
+    predictor = isvc.get("spec", {}).get("predictor", {})
+    container = predictor.get("model") or (predictor.get("containers") or [{}])[0]
+    requests = dict(((container.get("resources") or {}).get("requests") or {}))
+    limits = (container.get("resources") or {}).get("limits") or {}
+    for key, value in limits.items():
+        if key.startswith(ACCELERATOR_PREFIXES) and key not in requests:
+            requests[key] = value
+    resource, count = "cpu", requests.pop("cpu", "1")
+    for key in sorted(requests):
+        if key.startswith(ACCELERATOR_PREFIXES):
+            resource, count = key, requests.pop(key)
+            if "cpu" in dict(((container.get("resources") or {}).get("requests") or {})):
+                requests["cpu"] = container["resources"]["requests"]["cpu"]
+            break
+    replicas = predictor.get("minReplicas")
+    if replicas is None:
+        replicas = 1
+    return {"name": name, "resource": resource, "count": count, "replicas": max(int(replicas), 1),
+            "node_selector": predictor.get("nodeSelector") or {}, "tolerations": predictor.get("tolerations") or [],
+            "resources": requests}
