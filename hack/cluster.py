@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Local control plane for llmops.kserve: etcd + kube-apiserver + controller-manager + scheduler + kwok
 (through kwokctl's binary runtime, loopback only, TLS, RBAC) with fake accelerator nodes, plus a local
 OCI registry for Helm charts.
@@ -180,7 +180,7 @@ def stop_registry() -> None:
         try:
             pid = int(pid_file.read_text().strip())
             os.killpg(pid, signal.SIGTERM)
-            for _ in range(50):
+            for _attempt in range(50):
                 if not pid_alive(pid):
                     break
                 time.sleep(0.1)

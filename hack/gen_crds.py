@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Generate KServe's CRDs from its Go API types with controller-gen, then apply the same edits KServe's
 own `make manifests` applies (so they validate like the released CRDs).
 

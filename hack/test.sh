@@ -36,8 +36,21 @@ sanity() {
   rm -rf "$ROOT/build/sanity" && mkdir -p "$dest"
   # the collection's tracked and new (not ignored) files, as a clean clone has them
   git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} "$dest"/ 2>/dev/null || true
-  (cd "$dest" && git init -q . && git add -A && ansible-test sanity --venv --python 3.11 --color no \
-     --exclude tests/output/ --exclude hack/tools/)
+  # ansible-test --venv would download get-pip from its CI host (unreachable here), so sanity runs --local in a
+  # dedicated venv (.venv-sanity) where ansible-test installs its own pinned sanity requirements from PyPI.
+  if [ ! -x "$ROOT/.venv-sanity/bin/ansible-test" ]; then
+    python3 -m venv "$ROOT/.venv-sanity"
+    "$ROOT/.venv-sanity/bin/pip" install -q --upgrade pip
+    "$ROOT/.venv-sanity/bin/pip" install -q "$(grep -E '^ansible-core==' "$ROOT/requirements-dev.txt")"
+  fi
+  # kubernetes.core (a dependency) beside the collection, from the ansible package in .venv
+  cp -r "$ROOT"/.venv/lib/python3*/site-packages/ansible_collections/kubernetes "$ROOT/build/sanity/ansible_collections/"
+  local pipver
+  pipver=$(grep -ohP "pip='\K[0-9.]+" "$ROOT"/.venv-sanity/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -n1)
+  mkdir -p "$HOME/.ansible/test/cache"
+  cp "$ROOT/hack/ansible_test_get_pip.py" "$HOME/.ansible/test/cache/get_pip_${pipver//./_}.py"
+  (cd "$dest" && git init -q . && git add -A && \
+     PATH="$ROOT/.venv-sanity/bin:$PATH" ansible-test sanity --local --requirements --python 3.11 --color no)
 }
 
 unit() {

@@ -36,12 +36,10 @@ TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{10,}")
 def _walk_strings(value):
     if isinstance(value, dict):
         for item in value.values():
-            for found in _walk_strings(item):
-                yield found
+            yield from _walk_strings(item)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            for found in _walk_strings(item):
-                yield found
+            yield from _walk_strings(item)
     elif isinstance(value, str):
         yield value
 

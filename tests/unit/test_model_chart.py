@@ -11,6 +11,7 @@ and need no helm.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -620,7 +621,6 @@ def test_schema_token_check_is_anywhere(validator):
             yield path
 
     def put(node, path, value):
-        import copy
         node = copy.deepcopy(node)
         cur = node
         for p in path[:-1]:

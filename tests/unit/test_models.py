@@ -1,0 +1,112 @@
+"""Unit tests of the model list logic (plugins/module_utils/models.py)."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.llmops.kserve.plugins.module_utils import models as m
+
+PLATFORMS = ["xeon", "gaudi", "gaudi3", "nvidia", "cpu-tiny"]
+
+
+def good(**kw):
+    entry = {"name": "llama", "model_id": "meta-llama/Llama-3.1-8B-Instruct", "platform": "nvidia"}
+    entry.update(kw)
+    return entry
+
+
+def test_valid_list_has_no_problems():
+    assert m.model_problems([good(), good(name="qwen", platform="xeon", profile="cpu-tiny")], PLATFORMS) == []
+
+
+@pytest.mark.parametrize("entry, words", [
+    (good(platform="tpu"), ["platform='tpu'", "known platforms: cpu-tiny, gaudi, gaudi3, nvidia, xeon"]),
+    (good(name="Bad_Name"), ["name='Bad_Name'", "DNS label"]),
+    (good(deployment_mode="Serverfull"), ["deployment_mode='Serverfull'", "Knative, Standard"]),
+    (good(replicas=-1), ["replicas=-1"]),
+    (good(replicas="2"), ["replicas='2'"]),
+    (good(colour="red"), ["unknown key(s) colour"]),
+    (good(model_id="not a repo"), ["model_id='not a repo'"]),
+    (good(values={"model": {"env": {"X": "hf_abcdefghijklmnopqrstu"}}}), ["looks like a Hugging Face token"]),
+    (good(state="gone"), ["state='gone'"]),
+])
+def test_bad_entries_name_field_value_and_allowed(entry, words):
+    problems = m.model_problems([entry], PLATFORMS)
+    assert len(problems) == 1, problems
+    for word in words:
+        assert word in problems[0]
+
+
+def test_duplicate_names_reported_once_with_both_positions():
+    problems = m.model_problems([good(), good()], PLATFORMS)
+    assert problems == ["models[1] (llama): name='llama' is used twice (also models[0]); each model needs its own name"]
+
+
+def test_every_problem_listed_at_once():
+    problems = m.model_problems([good(platform="tpu"), good(name="x", deployment_mode="nope")], PLATFORMS)
+    assert len(problems) == 2
+
+
+def test_absent_entry_needs_only_a_name():
+    assert m.model_problems([{"name": "old", "state": "absent"}], PLATFORMS) == []
+
+
+def test_chart_values_mapping():
+    values = m.model_chart_values(good(revision="abc123", replicas=2, tensor_parallel_size=4, deployment_mode="Serverless",
+                                       values={"predictor": {"maxReplicas": 5}, "model": {"maxModelLen": 8192}}))
+    assert values == {
+        "platform": "nvidia", "deploymentMode": "Knative",
+        "model": {"id": "meta-llama/Llama-3.1-8B-Instruct", "storageUri": "hf://meta-llama/Llama-3.1-8B-Instruct:abc123",
+                  "tensorParallelSize": 4, "maxModelLen": 8192},
+        "predictor": {"minReplicas": 2, "maxReplicas": 5},
+    }
+    assert m.model_profile(good()) == "nvidia"
+    assert m.model_profile(good(profile="cpu-tiny")) == "cpu-tiny"
+
+
+def isvc(name, ready=None, url=None, platform="xeon", mode="Standard"):
+    obj = {"metadata": {"name": name, "namespace": "ns", "labels": {"llmops.kserve/platform": platform},
+                        "annotations": {"serving.kserve.io/deploymentMode": mode}}}
+    if ready is not None:
+        obj["status"] = {"url": url, "conditions": [
+            {"type": "PredictorReady", "status": "True"},
+            {"type": "Ready", "status": "True" if ready else "False", "reason": "MinimumReplicasUnavailable",
+             "message": "0/1 replicas available"}]}
+    return obj
+
+
+def test_readiness_names_what_is_not_ready():
+    result = m.model_readiness([isvc("a", True, "http://a"), isvc("b", False), isvc("c")], ["a", "b", "c", "d"])
+    assert result["ready"] == ["a"]
+    reasons = {r["name"]: r["reason"] for r in result["not_ready"]}
+    assert reasons["b"] == "Ready=False (0/1 replicas available)"
+    assert "KServe controller" in reasons["c"]
+    assert reasons["d"] == "no InferenceService yet"
+
+
+def test_summary_rows_and_table():
+    rows = m.model_rows([isvc("b", False), isvc("a", True, "http://a.ns.example.com", "nvidia", "Knative")])
+    assert [r["model"] for r in rows] == ["a", "b"]
+    lines = m.format_table(rows)
+    assert lines[0].split() == ["MODEL", "PLATFORM", "MODE", "URL", "STATUS"]
+    assert lines[1].split() == ["a", "nvidia", "Knative", "http://a.ns.example.com", "Ready"]
+    assert lines[2].split() == ["b", "xeon", "Standard", "-", "NotReady"]
+
+
+def test_capacity_request_from_rendered_chart():
+    rendered = [
+        {"kind": "NetworkPolicy"},
+        {"kind": "InferenceService", "spec": {"predictor": {
+            "minReplicas": 2, "nodeSelector": {"nvidia.com/gpu.present": "true"},
+            "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+            "model": {"resources": {"requests": {"cpu": "16", "memory": "256Gi"},
+                                    "limits": {"nvidia.com/gpu": "4", "memory": "256Gi"}}}}}},
+    ]
+    req = m.model_capacity_request(rendered, "llama")
+    assert req == {"name": "llama", "resource": "nvidia.com/gpu", "count": "4", "replicas": 2,
+                   "node_selector": {"nvidia.com/gpu.present": "true"},
+                   "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+                   "resources": {"cpu": "16", "memory": "256Gi"}}
+    cpu_only = m.model_capacity_request([{"kind": "InferenceService", "spec": {"predictor": {
+        "model": {"resources": {"requests": {"cpu": "2", "memory": "4Gi"}}}}}}], "tiny")
+    assert (cpu_only["resource"], cpu_only["count"], cpu_only["resources"], cpu_only["replicas"]) == ("cpu", "2", {"memory": "4Gi"}, 1)
+    assert m.model_capacity_request([{"kind": "Service"}], "x") is None
