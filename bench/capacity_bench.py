@@ -345,18 +345,25 @@ def run_module(kubeconfig):
             "pods_counted": result["pods_counted"], "fits": result["fits"]}
 
 
-def wait_for_pods(core, pods, timeout=300):
-    """Until every bench pod is bound and listed (kwok sets them Running)."""
+def wait_for_pods(core, pods, timeout=600):
+    """Until every bench pod is Running (kwok sets them Running); counts them page by page."""
     deadline = time.time() + timeout
     running = 0
     while time.time() < deadline:
-        resp = core.list_namespaced_pod(BENCH_NS, field_selector="status.phase=Running", limit=1,
-                                        _preload_content=False)
-        body = json.loads(resp.data)
-        running = len(body.get("items", [])) + (body["metadata"].get("remainingItemCount") or 0)
+        running = 0
+        token = None
+        while True:
+            kwargs = {"field_selector": "status.phase=Running", "limit": 5000, "_preload_content": False}
+            if token:
+                kwargs["_continue"] = token
+            body = json.loads(core.list_namespaced_pod(BENCH_NS, **kwargs).data)
+            running += len(body.get("items") or ())
+            token = (body.get("metadata") or {}).get("continue")
+            if not token:
+                break
         if running >= pods:
             return running
-        time.sleep(3)
+        time.sleep(5)
     return running
 
 
@@ -372,7 +379,7 @@ def main(argv=None):
     parser.add_argument("--cluster", metavar="KUBECONFIG", help="also run (b) against this cluster")
     parser.add_argument("--cluster-nodes", type=int, default=1000)
     parser.add_argument("--cluster-pods", type=int, default=10000)
-    parser.add_argument("--page-size", type=int, default=2000)
+    parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--keep", action="store_true", help="(b) do not delete the bench nodes and pods")
     parser.add_argument("--measure-cluster", metavar="KUBECONFIG", help=argparse.SUPPRESS)
     parser.add_argument("--pure-only-json", action="store_true", help=argparse.SUPPRESS)

@@ -267,7 +267,11 @@ def down() -> None:
                     pass
         shutil.rmtree(CLUSTER_DIR, ignore_errors=True)
     shutil.rmtree(REGISTRY_DIR, ignore_errors=True)
+    deadline = time.time() + 10
     busy = [p for p in (API_PORT, REGISTRY_PORT) if port_owner(p)]
+    while busy and time.time() < deadline:
+        time.sleep(0.5)
+        busy = [p for p in (API_PORT, REGISTRY_PORT) if port_owner(p)]
     if busy:
         raise ClusterError(f"ports still listening after cluster-down: {busy}")
     log(f"cluster '{NAME}' is down (no processes, ports {API_PORT} and {REGISTRY_PORT} free)")

@@ -125,6 +125,7 @@ def main() -> int:
         if fix:
             fix(crd)
         crd.setdefault("metadata", {}).setdefault("annotations", {})["serving.kserve.io/version"] = version
+        crd["metadata"]["annotations"]["llmops.kserve/generated"] = out.name
         crd["metadata"].setdefault("labels", {})["app.kubernetes.io/part-of"] = "kserve"
         path.write_text(yaml.safe_dump(crd, sort_keys=False, width=1000), encoding="utf-8")
     (out / ".complete").write_text(version)

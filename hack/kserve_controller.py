@@ -72,7 +72,7 @@ MANAGER_BIN = Path(os.environ.get("KSERVE_MANAGER_BIN", BIN / "kserve-manager"))
 CONFIGMAP = "inferenceservice-config"
 FINALIZER = "inferenceservice.finalizers"
 FIELD_MANAGER = "llmops-kserve-controller"
-MANAGED_BY = {"app.kubernetes.io/managed-by": "llmops-kserve-controller-harness"}
+HARNESS_ANNOTATION = {"llmops.kserve/webhook-harness": "hack/kserve_controller.py"}
 # CRDs the manager watches unconditionally (KServe's own; Knative, Istio, KEDA, OpenTelemetry and Gateway API
 # are optional: it checks discovery and skips them). A CRD created moments before the manager starts is not in
 # its REST mapping yet and its controller waits ~10s to retry, hence the Established wait before the start.
@@ -134,14 +134,20 @@ class Kube:
         return json.loads(proc.stdout)
 
     def create_or_replace(self, obj: dict) -> None:
-        """Create obj, or replace the whole object when it exists (a server-side apply would merge our
-        clientConfig.url into a clientConfig.service set by another field manager, which is invalid)."""
-        body = json.dumps(obj)
-        kind, name = obj["kind"], obj["metadata"]["name"]
-        if self.run("get", kind, name, "-o", "name", check=False).returncode == 0:
-            self.run("replace", "-f", "-", stdin=body)
-        else:
-            self.run("create", "-f", "-", stdin=body)
+        """Create obj, or replace the webhooks of an existing object of that name (a server-side apply would merge
+        our clientConfig.url into a clientConfig.service set by another field manager, e.g. Helm: invalid). The
+        existing object's labels and annotations (Helm's ownership marks) are kept."""
+        existing = self.get_json(obj["kind"], obj["metadata"]["name"], check=False)
+        if existing is None:
+            self.run("create", "-f", "-", stdin=json.dumps(obj))
+            return
+        meta = existing["metadata"]
+        for key in ("labels", "annotations"):
+            meta[key] = {**(meta.get(key) or {}), **obj["metadata"].get(key, {})}
+        # cert-manager's CA injector would overwrite our caBundle with its CA
+        meta["annotations"].pop("cert-manager.io/inject-ca-from", None)
+        existing["webhooks"] = obj["webhooks"]
+        self.run("replace", "-f", "-", stdin=json.dumps(existing))
 
 
 # ------------------------------------------------------------------------------------------------ certificates
@@ -264,11 +270,12 @@ def webhook_configurations(ca_pem: bytes) -> list[dict]:
     clientConfig.url pointing at this host process instead of clientConfig.service."""
     ca_b64 = base64.b64encode(ca_pem).decode()
     group = "serving.kserve.io"
-    meta_labels = {"app.kubernetes.io/name": "kserve", "app.kubernetes.io/component": "kserve", **MANAGED_BY}
+    meta_labels = {"app.kubernetes.io/name": "kserve", "app.kubernetes.io/component": "kserve"}
 
     def config(kind: str, name: str, hooks: list) -> dict:
         return {"apiVersion": "admissionregistration.k8s.io/v1", "kind": kind,
-                "metadata": {"name": name, "labels": meta_labels}, "webhooks": hooks}
+                "metadata": {"name": name, "labels": meta_labels, "annotations": HARNESS_ANNOTATION},
+                "webhooks": hooks}
 
     mutating = config("MutatingWebhookConfiguration", "inferenceservice.serving.kserve.io", [
         _webhook("inferenceservice.kserve-webhook-server.defaulter", "/mutate-serving-kserve-io-v1beta1-inferenceservice",
@@ -401,15 +408,17 @@ def log_tail(lines: int = 25) -> str:
 def probe_isvc(namespace: str) -> dict:
     return {
         "apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-        "metadata": {"name": "llmops-webhook-probe", "namespace": namespace},
+        "metadata": {"name": "llmops-webhook-probe", "namespace": namespace,
+                     "annotations": {"serving.kserve.io/deploymentMode": "RawDeployment"}},
         "spec": {"predictor": {"model": {"modelFormat": {"name": "huggingface"},
                                          "storageUri": "hf://llmops/webhook-probe"}}},
     }
 
 
 def wait_webhook_called(kube: Kube, namespace: str, timeout: float) -> None:
-    """The API server calls our defaulter: a dry-run InferenceService without the deploymentMode annotation
-    comes back with it (KServe's defaulter writes the ConfigMap's deploy.defaultDeploymentMode)."""
+    """The API server calls our defaulter: a dry-run InferenceService with the pre-0.16 deployment mode name
+    comes back with the current one (KServe's defaulter normalises RawDeployment to Standard, whatever the
+    ConfigMap's default mode)."""
     body = json.dumps(probe_isvc(namespace))
     deadline = time.time() + timeout
     last = ""
@@ -417,7 +426,7 @@ def wait_webhook_called(kube: Kube, namespace: str, timeout: float) -> None:
         proc = kube.run("create", "--dry-run=server", "-o", "json", "-f", "-", stdin=body, check=False)
         if proc.returncode == 0:
             annotations = json.loads(proc.stdout).get("metadata", {}).get("annotations") or {}
-            if "serving.kserve.io/deploymentMode" in annotations:
+            if annotations.get("serving.kserve.io/deploymentMode") == "Standard":
                 return
             last = "the dry-run InferenceService came back without KServe's defaults"
         else:

@@ -391,8 +391,8 @@ def normalize_requests(raw_requests, field="requests"):
             raise CapacityError("%s: %r is not a dict with name, resource, count, replicas, ..." % (where, raw))
         unknown = sorted(k for k in raw if k not in _REQUEST_KEYS)
         if unknown:
-            raise CapacityError("%s: unknown key(s) %s; allowed: %s" % (where, ", ".join(unknown),
-                                                                       ", ".join(_REQUEST_KEYS)))
+            raise CapacityError("%s: unknown key(s) %s; allowed: %s"
+                                % (where, ", ".join(unknown), ", ".join(_REQUEST_KEYS)))
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
             raise CapacityError("%s.name: %r must be a non-empty string" % (where, name))

@@ -114,7 +114,7 @@ options:
     description:
       - Items per page of the node and pod lists (C(limit)/C(continue)); V(0) reads each list in one response.
     type: int
-    default: 2000
+    default: 500
   check_dra:
     description: Look for DRA ResourceSlices (devices this module cannot count).
     type: bool
@@ -238,7 +238,9 @@ requests:
     reason:
       description: The answer in plain words.
       type: str
-      sample: "fits in total but not on one node: needs 8 nvidia.com/gpu on ONE node per replica (tensor parallel); 8 nvidia.com/gpu free in total on 2 eligible node(s), at most 4 nvidia.com/gpu on one node"
+      sample: >-
+        fits in total but not on one node: needs 8 nvidia.com/gpu on ONE node per replica (tensor parallel);
+        8 nvidia.com/gpu free in total on 2 eligible node(s), at most 4 nvidia.com/gpu on one node
 nodes:
   description: Per node accounting (see O(report_nodes)), sorted by name. cpu in cores, memory and hugepages in bytes, devices as counts.
   returned: always
@@ -377,7 +379,7 @@ def argument_spec():
         )),
         track_resources=dict(type="list", elements="str", default=list(DEFAULT_RESOURCES)),
         report_nodes=dict(type="str", choices=["all", "accelerators", "none"], default="all"),
-        page_size=dict(type="int", default=2000),
+        page_size=dict(type="int", default=500),
         check_dra=dict(type="bool", default=True),
     )
     return spec

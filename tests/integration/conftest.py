@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# session fixture `kserve_controller`: KServe's real controller manager as a host process (hack/kserve_controller.py)
+pytest_plugins = ["kserve_controller_fixture"]
+
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 BIN = CACHE / "bin"
@@ -34,9 +37,15 @@ def kubeconfig() -> str:
         pytest.fail(f"CRD generation failed: {gen.stderr[-2000:]}")
     crd_dir = gen.stdout.strip().splitlines()[-1]
     kubectl = [str(BIN / "kubectl"), "--kubeconfig", path]
-    applied = _run([*kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd_dir])
-    if applied.returncode != 0:
-        pytest.fail(f"applying KServe CRDs failed: {applied.stderr[-2000:]}")
+    # skip the (multi-megabyte) server-side apply when exactly these generated CRDs are already there
+    present = _run([*kubectl, "get", "crd", "-l", "app.kubernetes.io/part-of=kserve", "-o",
+                    "jsonpath={range .items[*]}{.metadata.annotations.llmops\\.kserve/generated}{'\\n'}{end}"])
+    wanted = len(list(Path(crd_dir).glob("*.yaml")))
+    marks = present.stdout.split()
+    if present.returncode != 0 or len(marks) != wanted or set(marks) != {Path(crd_dir).name}:
+        applied = _run([*kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd_dir])
+        if applied.returncode != 0:
+            pytest.fail(f"applying KServe CRDs failed: {applied.stderr[-2000:]}")
     waited = _run([*kubectl, "wait", "--for=condition=Established", "--timeout=60s",
                    "crd/inferenceservices.serving.kserve.io", "crd/clusterservingruntimes.serving.kserve.io"])
     if waited.returncode != 0:

@@ -233,10 +233,9 @@ class _Handler(BaseHTTPRequestHandler):
         status = self.state.take_failure(key)
         if status is not None:
             if status == 429:
-                self._send(429, {"error": "Too Many Requests"}, {"Retry-After": "0",
-                                                                  "RateLimit": '"api";r=0;t=1',
-                                                                  "RateLimit-Policy": '"fixed window";"api";q=500;w=300'},
-                           head=head)
+                headers = {"Retry-After": "0", "RateLimit": '"api";r=0;t=1',
+                           "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}
+                self._send(429, {"error": "Too Many Requests"}, headers, head=head)
             else:
                 self._send(status, {"error": "Internal Error"}, head=head)
             return False, None

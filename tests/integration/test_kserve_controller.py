@@ -23,7 +23,6 @@ import json
 import os
 import secrets
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -31,11 +30,6 @@ import pytest
 import yaml
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-# The session fixture lives in a plugin module; importing it here makes this module work before conftest.py
-# registers the plugin (pytest_plugins), and is harmless after.
-from kserve_controller_fixture import kserve_controller  # noqa: E402,F401  pylint: disable=unused-import,wrong-import-position
 
 ROOT = HERE.parents[1]
 MODEL_CHART = ROOT / "charts" / "kserve-model"
@@ -205,6 +199,8 @@ def test_validator_rejects_an_invalid_inferenceservice(kube, namespace, minimal_
 def test_validator_rejects_an_invalid_runtime(kube, kserve_controller, suffix):
     bad = runtime(f"llmops-kctl-bad-{suffix}", env=[{"name": "PYTHONPATH", "value": "/opt/evil"}])
     proc = kube.create(bad)
+    if proc.returncode == 0:  # not refused: do not leave it behind
+        kube.kubectl("delete", "clusterservingruntimes.serving.kserve.io", bad["metadata"]["name"])
     assert proc.returncode != 0
     assert 'admission webhook "clusterservingruntime.kserve-webhook-server.validator" denied' in proc.stderr
     assert "setting PYTHONPATH in container \"kserve-container\" is not allowed" in proc.stderr

@@ -122,7 +122,7 @@ def test_ansible_builder_create_gives_complete_context(build_context):
     assert not missing, f"Containerfile copies files the build context lacks: {missing}"
     # The helm step: pinned version and checksums, installed by the checksum-verifying script, smoke-tested.
     assert re.search(r"^ARG HELM_VERSION=3\.\d+\.\d+$", containerfile, re.M)
-    assert {arch for arch, _ in HELM_ARCHIVE_PINNED.findall(containerfile)} == {"AMD64", "ARM64"}
+    assert {match[0] for match in HELM_ARCHIVE_PINNED.findall(containerfile)} == {"AMD64", "ARM64"}
     assert re.search(r"^RUN \$PYCMD /tmp/install_helm\.py .*--sha256 \"amd64=\$HELM_SHA256_AMD64\".*helm version", containerfile, re.M)
     # The helm step runs in the final image, before ansible-builder removes /output and drops root.
     final = containerfile.split("FROM base AS final", 1)[1]
@@ -245,33 +245,30 @@ def test_job_template_runs_an_existing_playbook(template):
 
 
 def _validation_problems(playbook: Path) -> list[str]:
-    """Why a playbook does not validate its inputs first thing (empty: it does).
+    """Why a playbook does not validate its inputs before anything else runs (empty: it does).
 
-    Accepted: each play's first task is ansible.builtin.validate_argument_spec naming specs/<playbook>.yml, or
-    imports playbooks/tasks/inputs.yml (which validates against specs/<llmops__playbook>.yml) with the play variable
-    llmops__playbook set to the playbook's name; a play that imports another playbook is checked as that playbook.
+    Its first play's first task must be ansible.builtin.validate_argument_spec naming specs/<playbook>.yml, or import
+    playbooks/tasks/inputs.yml (which validates against specs/<llmops__playbook>.yml) with the play variable
+    llmops__playbook set to the playbook's name. A playbook that starts by importing another one would validate
+    only part of its inputs before that one runs (site.yml would install the stack before finding a bad model).
     """
     if not playbook.is_file():
         return [f"{playbook.relative_to(ROOT)} does not exist"]
     shared = ROOT / "playbooks" / "tasks" / "inputs.yml"
     shared_ok = shared.is_file() and re.search(
         r"validate_argument_spec:\s*\n\s+argument_spec:.*'/specs/' ~ llmops__playbook ~ '\.yml'", shared.read_text())
-    problems = []
-    for play in yaml.safe_load(playbook.read_text()) or []:
-        imported = play.get("ansible.builtin.import_playbook") or play.get("import_playbook")
-        if imported:
-            problems += _validation_problems(playbook.parent / imported)
-            continue
-        first = (play.get("pre_tasks") or play.get("tasks") or [{}])[0]
-        direct = first.get("ansible.builtin.validate_argument_spec")
-        if direct and f"specs/{playbook.stem}.yml" in json.dumps(direct):
-            continue
-        included = first.get("ansible.builtin.import_tasks") or first.get("ansible.builtin.include_tasks")
-        if included == "tasks/inputs.yml" and shared_ok and (play.get("vars") or {}).get("llmops__playbook") == playbook.stem:
-            continue
-        problems.append(f"{playbook.relative_to(ROOT)}: play '{play.get('name')}' does not validate against "
-                        f"specs/{playbook.stem}.yml in its first task")
-    return problems
+    play = (yaml.safe_load(playbook.read_text()) or [{}])[0]
+    where = f"{playbook.relative_to(ROOT)}: first play '{play.get('name')}'"
+    if play.get("ansible.builtin.import_playbook") or play.get("import_playbook"):
+        return [f"{where} imports a playbook; validate against specs/{playbook.stem}.yml first"]
+    first = (play.get("pre_tasks") or play.get("tasks") or [{}])[0]
+    direct = first.get("ansible.builtin.validate_argument_spec")
+    if direct and f"specs/{playbook.stem}.yml" in json.dumps(direct):
+        return []
+    included = first.get("ansible.builtin.import_tasks") or first.get("ansible.builtin.include_tasks")
+    if included == "tasks/inputs.yml" and shared_ok and (play.get("vars") or {}).get("llmops__playbook") == playbook.stem:
+        return []
+    return [f"{where} does not validate against specs/{playbook.stem}.yml in its first task"]
 
 
 @pytest.mark.parametrize("playbook", PLAYBOOKS)
@@ -400,8 +397,10 @@ def test_site_contract_is_the_union_of_its_parts():
     assert _spec_options("playbooks/site.yml") == union
 
 
-def test_preflight_and_deploy_share_one_contract():
-    assert _spec_options("playbooks/preflight.yml") == _spec_options("playbooks/deploy_models.yml")
+def test_deploy_contract_includes_the_preflight_contract():
+    preflight, deploy = _spec_options("playbooks/preflight.yml"), _spec_options("playbooks/deploy_models.yml")
+    assert {name: deploy.get(name) for name in preflight} == preflight
+    assert set(deploy) - set(preflight) == {"llmops_preflight"}
 
 
 def test_contract_defaults_match_role_defaults():
@@ -540,9 +539,8 @@ class _FakeAWXHandler(BaseHTTPRequestHandler):
         store = self.server.objects[collection]
         with self.server.lock:
             if not rest and method == "GET":
-                query = dict(parse_qsl(split.query))
-                results = [o for o in store.values() if all(str(o.get(k)) == v for k, v in query.items()
-                                                             if k not in ("page_size", "page"))]
+                query = {k: v for k, v in parse_qsl(split.query) if k not in ("page_size", "page")}
+                results = [o for o in store.values() if all(str(o.get(k)) == v for k, v in query.items())]
                 return self._reply(200, {"count": len(results), "next": None, "previous": None, "results": results})
             if not rest and method == "POST":
                 return self._reply(201, self.server._add(collection, body))
@@ -685,12 +683,12 @@ def test_configure_against_fake_awx(fake_awx):
 
 
 def test_configure_refuses_missing_settings_and_credentials(fake_awx):
-    result, _ = _configure(fake_awx, "-e", "llmops_awx_project_scm_url=")
+    result = _configure(fake_awx, "-e", "llmops_awx_project_scm_url=")[0]
     assert result.returncode != 0 and "llmops_awx_project_scm_url (got '')" in result.stdout
     assert not fake_awx.objects["job_templates"], "nothing may be created when the settings are wrong"
 
     # No token given and no such credential in AWX: one clear message naming the credential.
-    result, _ = _configure(fake_awx, "-e", "llmops_awx_hf_token=")
+    result = _configure(fake_awx, "-e", "llmops_awx_hf_token=")[0]
     assert result.returncode != 0
     assert "Credential 'llmops-kserve Hugging Face' does not exist in AWX" in result.stdout
     assert not fake_awx.objects["job_templates"]
