@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 COLLECTION_LINK := build/collections/ansible_collections/llmops/kserve
 
 .PHONY: help tools venv go-tools collection cluster-up cluster-down cluster-status kubeconfig \
-        lint sanity unit integration molecule test demo bench build clean
+        lint sanity unit integration e2e molecule test demo bench build clean
 
 help:
 	@echo "make demo            local cluster + full site playbook (tiny CPU model) + summary"
@@ -53,6 +53,9 @@ unit: tools
 
 integration: tools
 	@hack/test.sh integration
+
+e2e: tools
+	@hack/test.sh e2e
 
 molecule: tools
 	@hack/test.sh molecule

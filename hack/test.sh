@@ -64,9 +64,20 @@ cluster() {
   python hack/cluster.py up
 }
 
-molecule_all() {
-  step "molecule (default scenario on the local cluster)"
-  K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) molecule test --all
+molecule_e2e() {
+  step "pytest tests/e2e (stack from our playbooks, KServe's real controller, model lifecycle)"
+  K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) \
+    python -m pytest -q -p no:cacheprovider tests/e2e
+}
+
+all() {
+  local scenario
+  for scenario in molecule/*/; do
+    scenario=$(basename "$scenario")
+    [ "$scenario" = kind ] && continue   # needs Docker: for users, not run here
+    step "molecule test -s $scenario (local cluster)"
+    K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) molecule test -s "$scenario"
+  done
 }
 
 integration() {
@@ -75,14 +86,22 @@ integration() {
     python -m pytest -q -p no:cacheprovider tests/integration
 }
 
+e2e() {
+  step "pytest tests/e2e (stack from our playbooks, KServe's real controller, model lifecycle)"
+  K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) \
+    python -m pytest -q -p no:cacheprovider tests/e2e
+}
+
 all() {
   timed lint lint
   timed sanity sanity
   timed unit unit
   timed cluster cluster
-  trap 'python hack/cluster.py down >/dev/null 2>&1 || true' EXIT
+  trap 'python hack/kserve_controller.py stop >/dev/null 2>&1; python hack/cluster.py down >/dev/null 2>&1 || true' EXIT
   timed molecule molecule_all
   timed integration integration
+  timed e2e e2e
+  python hack/kserve_controller.py stop >/dev/null 2>&1 || true
   python hack/cluster.py down
   trap - EXIT
   step "timings"
@@ -96,8 +115,9 @@ case "${1:-all}" in
   cluster) cluster ;;
   molecule) molecule_all ;;
   integration) integration ;;
+  e2e) e2e ;;
   all) all ;;
   bench)
     for b in bench/*.py; do step "$b"; python "$b"; done ;;
-  *) echo "usage: $0 [lint|sanity|unit|cluster|molecule|integration|all|bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [lint|sanity|unit|cluster|molecule|integration|e2e|all|bench]" >&2; exit 2 ;;
 esac

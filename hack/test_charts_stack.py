@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Build the test charts of the serving stack's first two layers and push them to the local OCI registry.
 
     hack/test_charts_stack.py [--no-push] [--registry oci://127.0.0.1:35000]
@@ -209,7 +209,7 @@ def main() -> int:
         crd_dir = generate_cert_manager_crds(versions["cert-manager-app"])
         cm_dir = stage_chart("cert-manager")
         docs = [crd_template(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(crd_dir.glob("*.yaml"))]
-        (cm_dir / "templates" / "crds.yaml").write_text("---\n".join(docs), encoding="utf-8")
+        (cm_dir / "templates" / "crds.tpl").write_text("---\n".join(docs), encoding="utf-8")
         packages = [
             (package(helm, cm_dir, versions["cert-manager"], versions["cert-manager-app"]), "jetstack/charts",
              "cert-manager", versions["cert-manager"]),
@@ -217,8 +217,8 @@ def main() -> int:
                      versions["knative-operator-app"]), "knative/charts", "knative-operator", versions["knative-operator"]),
         ]
         if args.no_push:
-            for tgz, *_ in packages:
-                print(tgz)
+            for package_entry in packages:
+                print(package_entry[0])
             return 0
         registry = (args.registry or default_registry()).rstrip("/")
         if not registry.startswith("oci://"):

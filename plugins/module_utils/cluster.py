@@ -60,8 +60,7 @@ def list_pages(client, path, what, page_size=DEFAULT_PAGE_SIZE, **params):
             detail = summary() if callable(summary) else str(exc).splitlines()[0] if str(exc) else reason
             raise ClusterReadError("could not list %s (%s): %s%s" % (
                 what, path, "%s " % status if status else "", detail), status)
-        for item in body.get("items") or ():
-            yield item
+        yield from body.get("items") or ()
         token = (body.get("metadata") or {}).get("continue")
         if not token:
             return

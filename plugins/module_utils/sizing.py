@@ -100,7 +100,7 @@ def parse_parameters(value, field="parameters"):
             raise SizingError("%s: %r is not a parameter count; use a number or e.g. '8B', '70.6B', '494M', '7e9'"
                               % (field, value))
         number = float(match.group(1)) * _PARAM_SUFFIX[match.group(2).lower()]
-    if not number > 0 or math.isinf(number):
+    if number <= 0 or math.isnan(number) or math.isinf(number):
         raise SizingError("%s: %r must be greater than 0" % (field, value))
     return int(round(number))
 

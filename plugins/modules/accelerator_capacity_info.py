@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -29,7 +29,7 @@ description:
     ResourceSlices exist, the result says that those devices were not counted.
   - Read-only; supports check mode.
 author:
-  - llmops.kserve contributors
+  - llmops.kserve contributors (@llmops)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 options:
@@ -92,8 +92,8 @@ options:
             aliases: [tolerationSeconds]
       resources:
         description:
-          - Other per-replica requests that must fit on the same node, as Kubernetes quantities, for example
-            C({cpu: 16, memory: 64Gi, hugepages-2Mi: 8Gi}).
+          - Other per-replica requests that must fit on the same node, as Kubernetes quantities.
+          - 'For example V({"cpu": 16, "memory": "64Gi", "hugepages-2Mi": "8Gi"}).'
         type: dict
         default: {}
   track_resources:
@@ -105,8 +105,9 @@ options:
     default: [cpu, memory, pods, hugepages-*, nvidia.com/gpu, nvidia.com/mig-*, habana.ai/gaudi]
   report_nodes:
     description:
-      - Which nodes to return in RV(nodes) - V(all), only those that offer an accelerator (V(accelerators):
-        any tracked resource other than cpu, memory, pods and hugepages), or V(none).
+      - Which nodes to return in RV(nodes).
+      - V(all) returns every node; V(none) returns none (enough for placement questions).
+      - V(accelerators) returns the nodes that offer a tracked resource other than cpu, memory, pods and hugepages.
     type: str
     choices: [all, accelerators, none]
     default: all

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -25,7 +25,7 @@ description:
     RV(all_accessible)), they do not fail the task; the task fails only on bad input or when
     huggingface_hub is missing. Use M(ansible.builtin.assert) on the result to gate a play.
 author:
-  - llmops.kserve contributors
+  - llmops.kserve contributors (@llmops)
 extends_documentation_fragment:
   - llmops.kserve.hf_hub
 options:

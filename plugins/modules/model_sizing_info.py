@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -25,7 +25,7 @@ description:
   - Read-only; supports check mode. Downloading C(config.json) stores it in the Hugging Face cache of the
     controller (E(HF_HOME)), so that offline runs can use it later.
 author:
-  - llmops.kserve contributors
+  - llmops.kserve contributors (@llmops)
 extends_documentation_fragment:
   - llmops.kserve.hf_hub
 options:
@@ -85,7 +85,7 @@ options:
     default: 1.0
   device_memory_gib:
     description:
-      - Override the device memory of platforms, for example C({nvidia: 141}) for H200.
+      - 'Override the device memory of platforms, for example V({"nvidia": 141}) for H200.'
     type: dict
     default: {}
   devices_per_node:

@@ -221,3 +221,29 @@ def test_bad_input_and_bad_connection(kubeconfig, tmp_path):
     ok, result = run_module(kubeconfig, {"kubeconfig": missing})
     assert not ok
     assert result["msg"].startswith("could not connect to the cluster: ")
+
+
+def test_dra_devices_are_reported_as_not_counted(kubeconfig, core):
+    from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
+    custom = k8s.CustomObjectsApi(core.api_client)
+    name = "captest-" + secrets.token_hex(3)
+    driver = "gpu.captest.llmops.example.com"
+    body = {"apiVersion": "resource.k8s.io/v1", "kind": "ResourceSlice",
+            "metadata": {"name": name, "labels": {"llmops.kserve/test": "capacity"}},
+            "spec": {"driver": driver, "nodeName": H100[0],
+                     "pool": {"name": name, "generation": 1, "resourceSliceCount": 1},
+                     "devices": [{"name": "gpu-0"}, {"name": "gpu-1"}]}}
+    custom.create_cluster_custom_object("resource.k8s.io", "v1", "resourceslices", body)
+    try:
+        ok, result = run_module(kubeconfig, {"report_nodes": "none"})
+        assert ok, result
+        dra = result["dra"]
+        assert dra["api_available"] is True
+        assert dra["resource_slices"] >= 1 and dra["devices"] >= 2
+        assert driver in dra["drivers"] and H100[0] in dra["nodes"]
+        assert dra["counted"] is False
+        assert "were NOT counted" in dra["message"] and driver in dra["message"]
+    finally:
+        custom.delete_cluster_custom_object("resource.k8s.io", "v1", "resourceslices", name)
+    ok, result = run_module(kubeconfig, {"report_nodes": "none", "check_dra": False})
+    assert ok and result["dra"] is None

@@ -96,7 +96,7 @@ def charts(registry_url) -> dict[str, str]:
     assert proc.returncode == 0, f"hack/test_charts_stack.py failed:\n{proc.stderr[-3000:]}"
     refs = {}
     for line in proc.stdout.split():
-        ref, _, _version = line.rpartition(":")
+        ref = line.rpartition(":")[0]
         refs[ref.rsplit("/", 1)[-1]] = ref
     assert set(refs) == {"cert-manager", "knative-operator"}, proc.stdout
     return refs

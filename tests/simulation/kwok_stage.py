@@ -23,7 +23,6 @@ import os
 import subprocess
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent

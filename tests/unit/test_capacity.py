@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from fractions import Fraction
@@ -409,3 +410,80 @@ def test_totals_and_report():
     assert report[0]["requested"]["cpu"] == 0.5
     assert report[1]["excluded_reason"].startswith("cordoned")
     assert report[0]["taints"] == ["nvidia.com/gpu=present:NoSchedule"]
+
+
+# ----------------------------------------------------------------------------------------------
+# cluster.py reading logic, with a stand-in for kubernetes.core's client (pages of plain JSON)
+# ----------------------------------------------------------------------------------------------
+class _Response:
+    def __init__(self, body):
+        self.data = json.dumps(body).encode()
+
+
+class _ApiError(Exception):
+    def __init__(self, status):
+        super().__init__("status %s" % status)
+        self.status = status
+
+
+class _Dynamic:
+    def __init__(self, routes):
+        self.routes = routes
+        self.calls = []
+
+    def request(self, method, path, serialize=True, **query):
+        assert method == "get" and serialize is False
+        self.calls.append((path, query))
+        route = self.routes[path]
+        if isinstance(route, Exception):
+            raise route
+        if isinstance(route, dict):  # a single object, e.g. an APIGroup
+            return _Response(route)
+        pages = route
+        index = int(query.get("_continue") or 0)
+        items = pages[index]
+        meta = {"continue": str(index + 1)} if index + 1 < len(pages) else {}
+        return _Response({"items": items, "metadata": meta})
+
+
+class _Client:
+    def __init__(self, routes):
+        self.client = _Dynamic(routes)
+
+
+def _cluster():
+    from ansible_collections.llmops.kserve.plugins.module_utils import cluster  # pylint: disable=import-outside-toplevel
+    return cluster
+
+
+def test_read_capacity_pages_pods_with_phase_filter_and_reports_dra():
+    cluster = _cluster()
+    routes = {
+        "/api/v1/nodes": [[gpu_node("g1")], [gpu_node("g2")]],
+        "/api/v1/pods": [[pod("g1", [container({GPU: "3"})])], [pod("g2", [container({GPU: "1"})])]],
+        "/apis/resource.k8s.io": {"kind": "APIGroup", "preferredVersion": {"groupVersion": "resource.k8s.io/v1"}},
+        "/apis/resource.k8s.io/v1/resourceslices": [[{"spec": {"driver": "gpu.example.com", "nodeName": "g1",
+                                                               "devices": [{"name": "gpu-0"}, {"name": "gpu-1"}]}}]],
+    }
+    client = _Client(routes)
+    result = cluster.read_capacity(client, page_size=1)
+    assert result["nodes"]["g1"]["free"][GPU] == 5
+    assert result["nodes"]["g2"]["free"][GPU] == 7
+    pod_calls = [q for p, q in client.client.calls if p == "/api/v1/pods"]
+    assert len(pod_calls) == 2 and pod_calls[1]["_continue"] == "1"
+    assert all(q["field_selector"] == "status.phase!=Succeeded,status.phase!=Failed" for q in pod_calls)
+    assert all(q["limit"] == 1 for q in pod_calls)
+    dra = result["dra"]
+    assert dra["api_available"] and dra["devices"] == 2 and dra["drivers"] == ["gpu.example.com"]
+    assert dra["counted"] is False and "NOT counted" in dra["message"]
+
+
+def test_read_errors_name_what_failed_and_missing_dra_api_is_fine():
+    cluster = _cluster()
+    client = _Client({"/api/v1/nodes": _ApiError(403)})
+    with pytest.raises(cluster.ClusterReadError) as err:
+        cluster.read_capacity(client)
+    assert "could not list nodes (/api/v1/nodes): 403" in str(err.value)
+    client = _Client({"/apis/resource.k8s.io": _ApiError(404)})
+    dra = cluster.detect_dra(client)
+    assert dra["api_available"] is False and "not served" in dra["message"]

@@ -222,7 +222,7 @@ def test_unreachable_endpoint(hub):
 
 
 def test_library_offline_mode_is_a_clear_answer(hub, monkeypatch):
-    import huggingface_hub.constants as constants
+    from huggingface_hub import constants  # pylint: disable=import-outside-toplevel
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     result = hf.check_hub(client(hub), [(PUBLIC, None)])
     assert result["offline"] is True
