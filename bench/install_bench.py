@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of playbooks/install.yml against a plain helm/kubectl script doing the same KServe install.
 
     python bench/install_bench.py [--repeat 3] [--namespace llmops-kserve-bench] [--keep]

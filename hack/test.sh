@@ -64,13 +64,7 @@ cluster() {
   python hack/cluster.py up
 }
 
-molecule_e2e() {
-  step "pytest tests/e2e (stack from our playbooks, KServe's real controller, model lifecycle)"
-  K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) \
-    python -m pytest -q -p no:cacheprovider tests/e2e
-}
-
-all() {
+molecule_all() {
   local scenario
   for scenario in molecule/*/; do
     scenario=$(basename "$scenario")

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Install a pinned helm binary into the execution environment image (a build step of execution-environment.yml).
 
 Downloads helm's release archive for the machine's architecture, refuses it unless its SHA-256 equals the pinned

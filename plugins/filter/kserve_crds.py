@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters of the kserve role for KServe's CRDs (several MB of YAML): parse and label them, compare with the cluster.
 
 Ansible's own from_yaml_all parses KServe's rendered CRD chart in pure Python (about ten seconds), and so does

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Accelerator capacity math on plain dicts (no I/O).
 
 Nodes and pods are the dicts the Kubernetes API returns (``.items`` of a list). Everything here is

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read-only cluster reads for the capacity module, through kubernetes.core's client.
 
 Connection options and ``K8S_AUTH_*`` environment variables are exactly those of kubernetes.core

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Hugging Face Hub access for the llmops.kserve modules.
 
 Every call goes through huggingface_hub (``HfApi.whoami`` once per run, ``HfApi.model_info`` and

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The model list: validation and mapping of one entry to kserve-model chart values (pure, no I/O).
 
 One entry of ``llmops_models`` / ``model_deploy_models``::

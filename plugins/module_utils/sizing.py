@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Model memory sizing on plain dicts (no I/O).
 
 From a Hugging Face ``config.json`` (and optionally a known parameter count):

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """pytest plugin: session fixture ``kserve_controller`` — KServe's real controller manager (built from the pinned
 KServe module by hack/bootstrap.sh) running as a host process against the local cluster, its admission webhooks
 registered with the API server (hack/kserve_controller.py).

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """KServe's real controller manager and admission webhooks (hack/kserve_controller.py) against the local cluster.
 
 No simulated readiness here: KServe v0.20.0's own code defaults and validates what we create (its webhooks, called

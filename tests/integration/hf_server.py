@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small Hugging Face Hub look-alike for tests.
 
 It listens on 127.0.0.1 on a free port and answers the endpoints that huggingface_hub (2.x) calls

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """llmops.kserve.accelerator_capacity_info run by ansible against the local cluster (kwok nodes).
 
 Pods that consume GPUs are created for real (bound with nodeName; kwok marks them Running), then the

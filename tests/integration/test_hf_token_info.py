@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """llmops.kserve.hf_token_info run by ansible against a local Hub look-alike (127.0.0.1).
 
 The module runs for real (``ansible localhost -m ...`` / ``ansible-playbook``), with the real

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """charts/kserve-model against the local cluster, whose API server serves KServe's real CRDs.
 
 - every platform values file x deployment mode renders to objects the API server accepts

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """llmops.kserve.model_sizing_info run by ansible, config.json from the local Hub look-alike."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Integration tests of roles/serving_runtimes (playbooks/register_runtimes.yml) against the local cluster.
 
 The cluster runs a real kube-apiserver with KServe's CRDs, so every ClusterServingRuntime the role applies goes

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Integration tests of roles/cert_manager and roles/knative_serving against the local cluster.
 
 The charts come from the local OCI registry (hack/test_charts_stack.py builds and pushes them: cert-manager with CRDs

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """SIMULATION for the tests (not part of the collection): play the Knative Operator's part on the kwok test cluster.
 
 No container runs on the test cluster, so nothing reconciles a KnativeServing. ``KnativeServingSimulation`` runs a

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render tests of charts/kserve-model (no cluster).
 
 `helm lint --strict` per values file, `helm template` for every platform x deployment mode with the

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, llmops.kserve contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render tests for charts/kserve-runtimes (the ClusterServingRuntime catalog).
 
 They run the real helm binary (env HELM_BIN, else ~/.cache/llmops-kserve/bin/helm) over `helm lint --strict` and
