@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # Copyright: (c) 2026, llmops.kserve contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of playbooks/install.yml against a plain helm/kubectl script doing the same KServe install.
@@ -230,14 +230,11 @@ def main() -> int:
     try:
         bench.teardown()
         for round_no in range(1, args.repeat + 1):
-            seconds, _ = timed(bench.script)
-            rows["script_install"].append(seconds)
-            seconds, _ = timed(bench.script)
-            rows["script_rerun"].append(seconds)
+            rows["script_install"].append(timed(bench.script)[0])
+            rows["script_rerun"].append(timed(bench.script)[0])
             bench.teardown()
             bench.disown_crds()
-            seconds, recap = timed(bench.playbook)
-            rows["playbook_install"].append(seconds)
+            rows["playbook_install"].append(timed(bench.playbook)[0])
             seconds, recap_noop = timed(bench.playbook)
             rows["playbook_noop"].append(seconds)
             recaps.append(recap_noop)

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Build the KServe test charts and push them to the local OCI registry.
 
     hack/test_charts.py [--registry oci://127.0.0.1:35000/kserve/charts] [--versions v0.20.0,v0.19.0] [--no-push]

@@ -34,9 +34,16 @@ def hub():
 
 
 @pytest.fixture(scope="module")
-def runtimes(playbooks, kserve_controller):  # noqa: ARG001 (the controller's webhooks validate the runtimes)
+def runtimes(playbooks, kserve_controller, kubectl_bin, kubeconfig):  # noqa: ARG001 (its webhooks validate the runtimes)
+    """The runtime catalog registered, and the models' namespace absent (a clean start, and a clean end)."""
+    def drop_namespace():
+        subprocess.run([kubectl_bin, "--kubeconfig", kubeconfig, "delete", "namespace", NAMESPACE, "--ignore-not-found",
+                        "--timeout=120s"], capture_output=True, text=True, timeout=180, check=False)
+    drop_namespace()
     rc, out, _changed = playbooks.run("playbooks/register_runtimes.yml")
     assert rc == 0, out[-4000:]
+    yield
+    drop_namespace()
 
 
 def write_vars(tmp_path: Path, models, **extra) -> str:
