@@ -253,6 +253,7 @@ def up() -> None:
 
 
 def down() -> None:
+    ours = [API_PORT] + ([REGISTRY_PORT] if (REGISTRY_DIR / "registry.pid").exists() else [])
     stop_registry()
     if CLUSTER_DIR.exists():
         pids = component_pids()
@@ -268,13 +269,13 @@ def down() -> None:
         shutil.rmtree(CLUSTER_DIR, ignore_errors=True)
     shutil.rmtree(REGISTRY_DIR, ignore_errors=True)
     deadline = time.time() + 10
-    busy = [p for p in (API_PORT, REGISTRY_PORT) if port_owner(p)]
+    busy = [p for p in ours if port_owner(p)]
     while busy and time.time() < deadline:
         time.sleep(0.5)
-        busy = [p for p in (API_PORT, REGISTRY_PORT) if port_owner(p)]
+        busy = [p for p in ours if port_owner(p)]
     if busy:
         raise ClusterError(f"ports still listening after cluster-down: {busy}")
-    log(f"cluster '{NAME}' is down (no processes, ports {API_PORT} and {REGISTRY_PORT} free)")
+    log(f"cluster '{NAME}' is down (no processes; ports {', '.join(map(str, ours))} free)")
 
 
 def rss_kib(pid: int) -> int:
