@@ -16,7 +16,7 @@ spec:
         {{- include "kserve-resources.selectorLabels" . | nindent 8 }}
       annotations:
         # Roll the controller when its configuration changes.
-        checksum/config: {{ include (print $.Template.BasePath "/inferenceservice-config.yaml") . | sha256sum }}
+        checksum/config: {{ include (print $.Template.BasePath "/inferenceservice-config.tpl") . | sha256sum }}
     spec:
       serviceAccountName: kserve-controller-manager
       securityContext:
