@@ -43,8 +43,8 @@ def kubeconfig() -> str:
         applied = _run([*kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd_dir])
         if applied.returncode != 0:
             pytest.fail(f"applying KServe CRDs failed: {applied.stderr[-2000:]}")
-    waited = _run([*kubectl, "wait", "--for=condition=Established", "--timeout=60s",
-                   "crd/inferenceservices.serving.kserve.io", "crd/clusterservingruntimes.serving.kserve.io"])
+    waited = _run([*kubectl, "wait", "--for=condition=Established", "--timeout=60s", "crd",
+                   "-l", "app.kubernetes.io/part-of=kserve"])
     if waited.returncode != 0:
         pytest.fail(f"KServe CRDs not Established: {waited.stderr}")
     return path
