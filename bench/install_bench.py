@@ -40,6 +40,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hack"))
+import kube_wait  # noqa: E402  pylint: disable=wrong-import-position
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 BIN = CACHE / "bin"
@@ -146,7 +149,7 @@ class Bench:
         crd_file.write_text(rendered, encoding="utf-8")
         run([*self.kubectl, "apply", "--server-side", "--force-conflicts", "--field-manager", "llmops-bench-script",
              "-f", str(crd_file)])
-        run([*self.kubectl, "wait", "--for=condition=Established", "--timeout=300s", *[f"crd/{name}" for name in CRDS]])
+        kube_wait.crds_established(self.kubeconfig, names=list(CRDS), timeout=300)
         if run([*self.kubectl, "get", "namespace", self.ns], check=False).returncode != 0:
             run([*self.kubectl, "create", "namespace", self.ns])
             run([*self.kubectl, "label", "namespace", self.ns, f"{MANAGED_BY}=llmops-kserve"])

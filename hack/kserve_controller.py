@@ -51,6 +51,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import kube_wait  # noqa: E402  pylint: disable=wrong-import-position
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 BIN = CACHE / "bin"
@@ -467,8 +470,10 @@ def start(args: argparse.Namespace) -> int:
                if kube.run("get", "crd", crd, "-o", "name", check=False).returncode != 0]
     if missing:
         raise HarnessError(f"KServe CRDs missing: {', '.join(missing)} (apply the CRDs of hack/gen_crds.py first)")
-    kube.run("wait", "--for=condition=Established", "--timeout=60s", *[f"crd/{crd}" for crd in REQUIRED_CRDS],
-             timeout=90)
+    try:
+        kube_wait.crds_established(kubeconfig, names=list(REQUIRED_CRDS), timeout=90)
+    except TimeoutError as exc:
+        raise HarnessError(str(exc)) from exc
 
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     ca_pem = make_certs()

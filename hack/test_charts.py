@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 OUT = ROOT / "build" / "test-charts"
 CHARTS = ROOT / "tests" / "charts"
-DEFAULT_REGISTRY = "oci://127.0.0.1:35000/kserve/charts"
+DEFAULT_REGISTRY = f"oci://{os.environ.get('LLMOPS_REGISTRY', '127.0.0.1:35000')}/kserve/charts"
 
 # KServe version -> the Go wrapper module whose go.mod pins it (hack/gen_crds.py --module).
 MODULES = {

@@ -16,6 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 BIN = CACHE / "bin"
+sys.path.insert(0, str(ROOT / "hack"))
+import kube_wait  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def _run(args, **kwargs):
@@ -43,10 +45,11 @@ def kubeconfig() -> str:
         applied = _run([*kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd_dir])
         if applied.returncode != 0:
             pytest.fail(f"applying KServe CRDs failed: {applied.stderr[-2000:]}")
-    waited = _run([*kubectl, "wait", "--for=condition=Established", "--timeout=60s", "crd",
-                   "-l", "app.kubernetes.io/part-of=kserve"])
-    if waited.returncode != 0:
-        pytest.fail(f"KServe CRDs not Established: {waited.stderr}")
+    try:
+        # polled through the API: `kubectl wait` right after the apply exits at once while conditions are still nil
+        kube_wait.crds_established(path, label_selector="app.kubernetes.io/part-of=kserve", timeout=120)
+    except TimeoutError as exc:
+        pytest.fail(f"KServe CRDs not Established: {exc}")
     return path
 
 
