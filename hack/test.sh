@@ -59,7 +59,7 @@ sanity() {
 
 unit() {
   step "pytest tests/unit"
-  python -m pytest -q -p no:cacheprovider tests/unit
+  python -m pytest -q -p no:cacheprovider --durations=15 --junitxml=tests/output/unit.xml tests/unit
 }
 
 cluster() {
@@ -81,13 +81,13 @@ molecule_all() {
 integration() {
   step "pytest tests/integration (local cluster)"
   K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) \
-    python -m pytest -q -p no:cacheprovider tests/integration
+    python -m pytest -q -p no:cacheprovider --durations=15 --junitxml=tests/output/integration.xml tests/integration
 }
 
 e2e() {
   step "pytest tests/e2e (stack from our playbooks, KServe's real controller, model lifecycle)"
   K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) \
-    python -m pytest -q -p no:cacheprovider tests/e2e
+    python -m pytest -q -p no:cacheprovider --durations=15 --junitxml=tests/output/e2e.xml tests/e2e
 }
 
 all() {
@@ -104,6 +104,8 @@ all() {
   trap - EXIT
   step "timings"
   printf '  %s\n' "${TIMES[@]}"
+  step "slowest 15 tests of this run (all pytest suites)"
+  python hack/slowest_tests.py 15 tests/output/unit.xml tests/output/integration.xml tests/output/e2e.xml
 }
 
 case "${1:-all}" in
