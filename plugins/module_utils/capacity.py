@@ -29,6 +29,30 @@ node). All requests are placed together, greedily: replicas sorted largest first
 share of a node they need), each put on the eligible node where it fits with the least of its main
 resource left over (best fit; ties by node name). Greedy best-fit never reports a fit that does not
 exist, but like any heuristic for bin packing it can miss a packing that would exist in rare mixes.
+
+Re-runs and upgrades (:func:`rollout_plan`): a request may name its own InferenceService
+(``inferenceservice`` + ``namespace``). Its running pods (label ``serving.kserve.io/inferenceservice=<name>``
+in that namespace, bound to a node) are what the release already holds, and how they are accounted
+depends on what the change does to them:
+
+- ``install``: no pod of it runs (or the request names no InferenceService); every replica is placed.
+- ``unchanged`` / ``scale``: the running pods' model container (``kserve-container``) asks for the same
+  amounts as the request, so its pod template's resources do not change: the running pods keep their
+  devices and only the added replicas (``scale`` up) are placed. Pods a scale-down removes are not
+  counted as free for the other requests (conservative).
+- ``recreate`` (the request changes; Deployment strategy ``Recreate``): the old pods are deleted before
+  the new ones are created, so their devices count as free and every new replica is placed.
+- ``surge`` (the request changes; Deployment strategy ``RollingUpdate``, KServe's default for Standard
+  mode predictors with maxSurge 25% / maxUnavailable 25%): the old pods keep their devices until new
+  ones are Ready. Two checks: the final state (old pods gone, every new replica placed, with the other
+  requests) and the first step of the rollout, on the cluster as it is now: ``maxSurge`` new pods
+  (resolved against the new replica count like the Deployment controller: surge rounded up,
+  unavailable rounded down, 0/0 -> 0/1) must fit beside the old pods that stay (all but
+  ``maxUnavailable`` of them). Later steps are not simulated: when a new pod does not ask for more than
+  an old one it can take the place the old one frees.
+
+What this does not see: a change that replaces pods without changing their requests (image, args, env)
+is ``unchanged`` here, although a RollingUpdate needs room for its surge pods too.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -54,6 +78,13 @@ DEFAULT_RESOURCES = (
 CORE_RESOURCES = ("cpu", "memory", "pods", "ephemeral-storage")
 POD_LEVEL_RESOURCES = ("cpu", "memory")  # plus hugepages-*
 TERMINAL_PHASES = ("Succeeded", "Failed")
+ISVC_LABEL = "serving.kserve.io/inferenceservice"
+MODEL_CONTAINER = "kserve-container"
+"""Name KServe gives the predictor's model container (its requests are the model's)."""
+STRATEGY_TYPES = ("RollingUpdate", "Recreate")
+DEFAULT_STRATEGY = {"type": "RollingUpdate", "max_surge": "25%", "max_unavailable": "25%"}
+"""KServe v0.20.0's Deployment strategy for a Standard mode predictor without ``deploymentStrategy``
+(``setDefaultDeploymentSpec`` in pkg/controller/v1beta1/inferenceservice/reconcilers/deployment)."""
 SCHEDULING_EFFECTS = ("NoSchedule", "NoExecute")
 
 _BINARY = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60}
@@ -300,7 +331,10 @@ def compute_capacity(nodes, pods, resources=None):
     """Per node allocatable / requested / free (integer units) from node and pod dicts.
 
     ``pods`` may be any iterable (a generator over API pages keeps memory flat).
-    Returns ``{"nodes": {name: entry}, "pending_pods": n, "pods_on_unknown_nodes": n, "pods_counted": n}``.
+    Returns ``{"nodes": {name: entry}, "pending_pods": n, "pods_on_unknown_nodes": n, "pods_counted": n,
+    "inferenceservices": {(namespace, name): [pod record]}}``; the last keeps, for every counted pod that
+    carries the ``serving.kserve.io/inferenceservice`` label, its node, its effective request and its model
+    container's requests (see :func:`rollout_plan`).
     """
     tracked = _as_filter(resources)
     entries = {}
@@ -325,6 +359,7 @@ def compute_capacity(nodes, pods, resources=None):
             "pods": 0,
         }
     pending = unknown = counted = 0
+    owned = {}
     track_pods = tracked("pods")
     for pod in pods:
         if ((pod.get("status") or {}).get("phase")) in TERMINAL_PHASES:
@@ -346,13 +381,29 @@ def compute_capacity(nodes, pods, resources=None):
             requested[res] = requested.get(res, 0) + amount
         entry["pods"] += 1
         counted += 1
+        meta = pod.get("metadata") or {}
+        isvc = (meta.get("labels") or {}).get(ISVC_LABEL)
+        if isvc:
+            owned.setdefault((meta.get("namespace") or "default", isvc), []).append(
+                _owned_record(pod, node_name, reqs, tracked))
     for entry in entries.values():
         if track_pods:
             entry["requested"]["pods"] = entry["pods"]
         alloc = entry["allocatable"]
         req = entry["requested"]
         entry["free"] = dict((res, alloc.get(res, 0) - req.get(res, 0)) for res in set(alloc) | set(req))
-    return {"nodes": entries, "pending_pods": pending, "pods_on_unknown_nodes": unknown, "pods_counted": counted}
+    return {"nodes": entries, "pending_pods": pending, "pods_on_unknown_nodes": unknown, "pods_counted": counted,
+            "inferenceservices": owned}
+
+
+def _owned_record(pod, node_name, reqs, tracked):
+    """What :func:`rollout_plan` needs of a pod of an InferenceService."""
+    model = None
+    for container in (pod.get("spec") or {}).get("containers") or ():
+        if container.get("name") == MODEL_CONTAINER:
+            model = container_requests(container, tracked)
+            break
+    return {"pod": _pod_name(pod), "node": node_name, "requests": dict(reqs), "model_container": model}
 
 
 def node_exclusion(entry):
@@ -369,7 +420,10 @@ def node_exclusion(entry):
 # requests and placement
 # ----------------------------------------------------------------------------------------------
 _REQUEST_KEYS = ("name", "resource", "count", "tensor_parallel", "replicas", "node_selector", "tolerations",
-                 "resources")
+                 "resources", "inferenceservice", "namespace", "strategy")
+_STRATEGY_KEYS = {"type": "type", "max_surge": "max_surge", "maxSurge": "max_surge",
+                  "max_unavailable": "max_unavailable", "maxUnavailable": "max_unavailable"}
+_INT_OR_PERCENT_RE = re.compile(r"^(\d+)(%?)$")
 _TOLERATION_KEYS = ("key", "operator", "value", "effect", "tolerationSeconds", "toleration_seconds")
 
 
@@ -385,6 +439,7 @@ def normalize_requests(raw_requests, field="requests"):
         raise CapacityError("%s: %r is not a list of requests" % (field, raw_requests))
     result = []
     seen = set()
+    owners = {}
     for index, raw in enumerate(raw_requests):
         where = "%s[%d]" % (field, index)
         if not isinstance(raw, dict):
@@ -459,6 +514,12 @@ def normalize_requests(raw_requests, field="requests"):
             if units < 0:
                 raise CapacityError("%s.resources.%s: %r must not be negative" % (where, res, value))
             demand[res] = demand.get(res, 0) + units
+        owner = _normalize_owner(raw, where)
+        if owner is not None:
+            if owner in owners:
+                raise CapacityError("%s.inferenceservice: %s/%s is also named by request %s; each InferenceService "
+                                    "may be named by one request" % (where, owner[0], owner[1], owners[owner]))
+            owners[owner] = name
         result.append({
             "name": name,
             "resource": resource,
@@ -467,8 +528,83 @@ def normalize_requests(raw_requests, field="requests"):
             "node_selector": selector,
             "tolerations": clean_tolerations,
             "demand": demand,
+            "owner": owner,
+            "strategy": _normalize_strategy(raw.get("strategy"), "%s.strategy" % where),
         })
     return result
+
+
+def _normalize_owner(raw, where):
+    """(namespace, InferenceService name) or None."""
+    isvc = raw.get("inferenceservice")
+    namespace = raw.get("namespace")
+    if isvc is None or isvc == "":
+        if namespace not in (None, ""):
+            raise CapacityError("%s.namespace: %r is only used with inferenceservice (the name of the model's "
+                                "InferenceService in that namespace)" % (where, namespace))
+        return None
+    if not isinstance(isvc, str) or not isvc.strip():
+        raise CapacityError("%s.inferenceservice: %r must be the name of an InferenceService" % (where, isvc))
+    if not isinstance(namespace, str) or not namespace.strip():
+        raise CapacityError("%s.namespace: %r must be the namespace of InferenceService %s (required with "
+                            "inferenceservice)" % (where, namespace, isvc))
+    return (namespace.strip(), isvc.strip())
+
+
+def _int_or_percent(value, field):
+    """A Deployment's maxSurge / maxUnavailable: (number, is_percent)."""
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, int) and value >= 0:
+        return value, False
+    match = _INT_OR_PERCENT_RE.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise CapacityError("%s: %r must be a whole number >= 0 or a percentage such as '25%%' (as in a Deployment's "
+                            "rollingUpdate)" % (field, value))
+    return int(match.group(1)), bool(match.group(2))
+
+
+def _normalize_strategy(raw, field):
+    """Deployment strategy of the request's predictor: {type, max_surge, max_unavailable} (KServe's default)."""
+    if raw is None:
+        return dict(DEFAULT_STRATEGY)
+    if not isinstance(raw, dict):
+        raise CapacityError("%s: %r must be a dict with type (RollingUpdate or Recreate), max_surge, max_unavailable"
+                            % (field, raw))
+    clean = {}
+    for key, value in raw.items():
+        if key not in _STRATEGY_KEYS:
+            raise CapacityError("%s: unknown key %r; allowed: type, max_surge (maxSurge), max_unavailable "
+                                "(maxUnavailable)" % (field, key))
+        if value is not None:
+            clean[_STRATEGY_KEYS[key]] = value
+    kind = clean.get("type", "RollingUpdate")
+    if kind not in STRATEGY_TYPES:
+        raise CapacityError("%s.type: %r must be RollingUpdate or Recreate" % (field, kind))
+    if kind == "Recreate":
+        extra = sorted(k for k in clean if k != "type")
+        if extra:
+            raise CapacityError("%s: %s only apply to type RollingUpdate, not Recreate" % (field, ", ".join(extra)))
+        return {"type": "Recreate", "max_surge": None, "max_unavailable": None}
+    result = {"type": "RollingUpdate"}
+    for key in ("max_surge", "max_unavailable"):
+        value = clean.get(key, DEFAULT_STRATEGY[key])
+        number, percent = _int_or_percent(value, "%s.%s" % (field, key))
+        result[key] = "%d%%" % number if percent else number
+    return result
+
+
+def resolve_fenceposts(max_surge, max_unavailable, replicas):
+    """(surge, unavailable) pods for ``replicas``, as the Deployment controller resolves them
+    (``deploymentutil.ResolveFenceposts``): a percentage of the desired replicas, surge rounded up,
+    unavailable rounded down; both 0 -> unavailable 1."""
+    surge_n, surge_pct = _int_or_percent(max_surge, "max_surge")
+    unavail_n, unavail_pct = _int_or_percent(max_unavailable, "max_unavailable")
+    surge = -((-surge_n * replicas) // 100) if surge_pct else surge_n
+    unavailable = (unavail_n * replicas) // 100 if unavail_pct else unavail_n
+    if surge == 0 and unavailable == 0:
+        unavailable = 1
+    return surge, unavailable
 
 
 def _fits(free, demand):
@@ -538,10 +674,72 @@ def _place_units(units, free):
     return placed
 
 
+def _same_request(record, request):
+    """Whether a running pod's model container asks for what the request asks (resources that matter here)."""
+    have = record["model_container"]
+    if have is None:
+        return False
+    want = request["demand"]
+    keys = set(want) | set(res for res in have if _is_device(res))
+    keys.discard("pods")
+    return all(have.get(res, 0) == want.get(res, 0) for res in keys)
+
+
+def rollout_plan(capacity, request):
+    """How the request's own running pods are accounted (see the module docstring).
+
+    Returns ``{"rollout", "running", "kept", "release", "to_place", "surge", "surge_release", "surge_beside",
+    "max_surge", "max_unavailable"}``: ``kept`` pods stay counted and are the request's placements,
+    ``release`` pods count as free in the final state, ``to_place`` replicas are placed; for ``surge``,
+    ``surge`` new pods must fit now, with ``surge_release`` of the old pods freed first.
+    """
+    owner = request.get("owner")
+    pods = sorted((capacity.get("inferenceservices") or {}).get(owner, ()) if owner else (),
+                  key=lambda rec: (rec["node"], rec["pod"]))
+    replicas = request["replicas"]
+    strategy = request.get("strategy") or DEFAULT_STRATEGY
+    plan = {"rollout": "install", "running": len(pods), "kept": [], "release": [], "to_place": replicas,
+            "surge": 0, "surge_release": [], "surge_beside": 0, "max_surge": None, "max_unavailable": None}
+    if not pods:
+        return plan
+    if all(_same_request(rec, request) for rec in pods):
+        plan["rollout"] = "unchanged" if len(pods) == replicas else "scale"
+        plan["kept"] = pods
+        plan["to_place"] = max(replicas - len(pods), 0)
+        return plan
+    plan["release"] = pods
+    if strategy["type"] == "Recreate":
+        plan["rollout"] = "recreate"
+        return plan
+    surge, unavailable = resolve_fenceposts(strategy["max_surge"], strategy["max_unavailable"], replicas)
+    freed = min(unavailable, len(pods))
+    plan.update(rollout="surge", surge=min(surge, replicas), surge_release=pods[len(pods) - freed:],
+                surge_beside=len(pods) - freed, max_surge=strategy["max_surge"],
+                max_unavailable=strategy["max_unavailable"])
+    return plan
+
+
+def _release(free, records):
+    """Count the pods' requests (and pod slots) as free again; mutates ``free``."""
+    for rec in records:
+        node_free = free.get(rec["node"])
+        if node_free is None:
+            continue
+        for res, amount in rec["requests"].items():
+            if res in node_free:
+                node_free[res] += amount
+        if "pods" in node_free:
+            node_free["pods"] += 1
+
+
 def place(capacity, requests):
     """Place every replica of every (normalised) request together. See the module docstring."""
     nodes = capacity["nodes"]
-    base_free = dict((name, dict(entry["free"])) for name, entry in nodes.items())
+    current_free = dict((name, dict(entry["free"])) for name, entry in nodes.items())
+    plans = [rollout_plan(capacity, request) for request in requests]
+    base_free = dict((name, dict(values)) for name, values in current_free.items())
+    for plan in plans:
+        _release(base_free, plan["release"])
     largest = {}
     for entry in nodes.values():
         for res, amount in entry["allocatable"].items():
@@ -556,9 +754,10 @@ def place(capacity, requests):
             demand["pods"] = demand.get("pods", 0) + 1
         share = max([amount / float(largest[res]) if largest.get(res) else float("inf")
                      for res, amount in demand.items()] or [0.0])
-        info = {"request": request, "eligible": eligible, "excluded": excluded, "demand": demand}
+        info = {"request": request, "eligible": eligible, "excluded": excluded, "demand": demand,
+                "plan": plans[r_index]}
         prepared.append(info)
-        for replica in range(request["replicas"]):
+        for replica in range(plans[r_index]["to_place"]):
             units.append({"r_index": r_index, "replica": replica, "resource": request["resource"],
                           "demand": demand, "eligible": eligible, "share": share})
     order = sorted(range(len(units)), key=lambda i: (-units[i]["share"], -units[i]["demand"][units[i]["resource"]],
@@ -569,28 +768,82 @@ def place(capacity, requests):
     results = []
     for r_index, info in enumerate(prepared):
         request = info["request"]
+        plan = info["plan"]
         mine = [i for i, unit in enumerate(units) if unit["r_index"] == r_index]
         nodes_for = [placed[i] for i in mine]
         unplaced = sum(1 for n in nodes_for if n is None)
         resource = request["resource"]
         free_total = sum(base_free[n].get(resource, 0) for n in info["eligible"])
         max_one = max([base_free[n].get(resource, 0) for n in info["eligible"]] or [0])
+        kept = [rec["node"] for rec in plan["kept"][:request["replicas"]]]
         result = {
             "name": request["name"],
             "resource": resource,
             "count": to_display(resource, request["count"]),
             "replicas": request["replicas"],
             "fits": unplaced == 0,
-            "placements": [n for n in nodes_for if n is not None],
+            "placements": kept + [n for n in nodes_for if n is not None],
             "unplaced_replicas": unplaced,
             "eligible_nodes": len(info["eligible"]),
             "excluded_nodes": info["excluded"],
             "free_on_eligible_nodes": to_display(resource, free_total),
             "max_free_on_one_node": to_display(resource, max_one),
+            "rollout": plan["rollout"],
+            "running_pods": plan["running"],
+            "surge_pods": plan["surge"],
         }
         result["reason"] = _explain(result, request, info, base_free, free_total, max_one)
+        if result["fits"] and plan["rollout"] == "surge" and plan["surge"] > 0:
+            surge_free = dict((name, dict(values)) for name, values in current_free.items())
+            _release(surge_free, plan["surge_release"])
+            check_free = dict((name, dict(values)) for name, values in surge_free.items())
+            step = _place_units([(i, {"resource": resource, "demand": info["demand"], "eligible": info["eligible"]})
+                                 for i in range(plan["surge"])], check_free)
+            if any(node is None for node in step.values()):
+                result["fits"] = False
+                result["reason"] = _explain_surge(request, info, plan, surge_free)
+        if request.get("owner"):
+            result["reason"] = "%s [%s]" % (result["reason"], _rollout_text(request, plan))
         results.append(result)
     return {"fits": all(r["fits"] for r in results), "requests": results}
+
+
+def _rollout_text(request, plan):
+    """What the rollout assumption was, in words."""
+    running = plan["running"]
+    replicas = request["replicas"]
+    if plan["rollout"] == "install":
+        return "rollout install: no running pod of its InferenceService"
+    if plan["rollout"] == "unchanged":
+        return "rollout unchanged: its %d running pod(s) ask for the same and keep their devices" % running
+    if plan["rollout"] == "scale":
+        if replicas > running:
+            return ("rollout scale: same request per pod; its %d running pod(s) keep their devices, %d replica(s) "
+                    "added" % (running, replicas - running))
+        return ("rollout scale: same request per pod, %d -> %d replica(s); devices freed by the scale-down are not "
+                "counted as free for other models" % (running, replicas))
+    if plan["rollout"] == "recreate":
+        return ("rollout recreate: Deployment strategy Recreate deletes its %d running pod(s) before the new ones "
+                "start, so their devices count as free" % running)
+    return ("rollout surge: Deployment strategy RollingUpdate (maxSurge %s, maxUnavailable %s for %d replica(s)): "
+            "%d new pod(s) start beside %d of its %d running pod(s), which keep their devices until the new ones "
+            "are Ready" % (plan["max_surge"], plan["max_unavailable"], replicas, plan["surge"], plan["surge_beside"],
+                          running))
+
+
+def _free_text(resource, names, free):
+    return "free %s per eligible node: %s" % (resource, _short_list(
+        "%s %s" % (n, to_display(resource, free[n].get(resource, 0))) for n in names) or "none")
+
+
+def _explain_surge(request, info, plan, surge_free):
+    resource = request["resource"]
+    return ("the rolling update needs %s more: %d new pod(s) of %s must fit beside %d running pod(s) of the current "
+            "version until they are Ready, and they do not; %s; free that room first (for example uninstall the "
+            "model and deploy it again), or use a Recreate deployment strategy" % (
+                format_units(resource, request["count"] * plan["surge"]), plan["surge"],
+                format_units(resource, request["count"]), plan["surge_beside"],
+                _free_text(resource, info["eligible"], surge_free)))
 
 
 def _explain(result, request, info, base_free, free_total, max_one):
@@ -610,13 +863,23 @@ def _explain(result, request, info, base_free, free_total, max_one):
             _short_list("%s (%s)" % (e["name"], e["reason"]) for e in info["excluded"]))
     demand = info["demand"]
     # Would it fit on its own (i.e. the other requests took the room)?
+    to_place = info["plan"]["to_place"]
     alone = _place_units([(i, {"resource": resource, "demand": demand, "eligible": info["eligible"]})
-                          for i in range(request["replicas"])],
+                          for i in range(to_place)],
                          dict((n, dict(base_free[n])) for n in info["eligible"]))
     if all(node is not None for node in alone.values()):
         return ("does not fit together with the other requests: %d of %d replica(s) placed; it would fit on its own"
-                % (len(result["placements"]), request["replicas"]))
-    needed = request["count"] * request["replicas"]
+                % (to_place - result["unplaced_replicas"], to_place))
+    return "%s; %s" % (_explain_short(result, request, info, base_free, free_total, max_one),
+                       _free_text(resource, info["eligible"], base_free))
+
+
+def _explain_short(result, request, info, base_free, free_total, max_one):
+    resource = request["resource"]
+    per_replica = format_units(resource, request["count"])
+    demand = info["demand"]
+    to_place = info["plan"]["to_place"]
+    needed = request["count"] * to_place
     if max_one < request["count"]:
         text = ("needs %s on ONE node per replica (tensor parallel); %s free in total on %d eligible node(s), "
                 "at most %s on one node" % (per_replica, format_units(resource, free_total), len(info["eligible"]),
@@ -626,7 +889,7 @@ def _explain(result, request, info, base_free, free_total, max_one):
         return text
     if free_total < needed:
         return "needs %s in total (%d replica(s) x %s); only %s free on %d eligible node(s)" % (
-            format_units(resource, needed), request["replicas"], per_replica, format_units(resource, free_total),
+            format_units(resource, needed), to_place, per_replica, format_units(resource, free_total),
             len(info["eligible"]))
     short = []
     for res, amount in sorted(demand.items()):
@@ -638,7 +901,7 @@ def _explain(result, request, info, base_free, free_total, max_one):
     if short:
         return "no eligible node has %s free together with %s" % (per_replica, ", ".join(short))
     return ("only %d of %d replica(s) fit: no eligible node has %s free together with the other resources asked"
-            % (len(result["placements"]), request["replicas"], per_replica))
+            % (to_place - result["unplaced_replicas"], to_place, per_replica))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -487,3 +487,181 @@ def test_read_errors_name_what_failed_and_missing_dra_api_is_fine():
     client = _Client({"/apis/resource.k8s.io": _ApiError(404)})
     dra = cluster.detect_dra(client)
     assert dra["api_available"] is False and "not served" in dra["message"]
+
+
+# ----------------------------------------------------------------------------------------------
+# re-runs and upgrades: the pods of a request's own InferenceService (issue 13, item 2)
+# ----------------------------------------------------------------------------------------------
+def isvc_pod(node_name, isvc, gpus=8, namespace="models", name=None, cpu="16"):
+    """A predictor pod as KServe makes it: labelled with its InferenceService, model container kserve-container."""
+    resources = {"requests": {GPU: str(gpus), "cpu": cpu}, "limits": {GPU: str(gpus)}}
+    return {"metadata": {"name": name or "%s-predictor-%s" % (isvc, node_name), "namespace": namespace,
+                         "labels": {cap.ISVC_LABEL: isvc, "component": "predictor"}},
+            "spec": {"nodeName": node_name, "tolerations": [GPU_TOLERATION],
+                     "initContainers": [container({"cpu": "100m", "memory": "100Mi"}, name="storage-initializer")],
+                     "containers": [dict(container(**resources), name="kserve-container"),
+                                    container({"cpu": "100m"}, name="agent")]},
+            "status": {"phase": "Running"}}
+
+
+def model_request(name, gpus=8, replicas=1, isvc=True, namespace="models", strategy=None, cpu="16"):
+    request = {"name": name, "resource": GPU, "count": gpus, "replicas": replicas, "tolerations": [GPU_TOLERATION],
+               "resources": {"cpu": cpu}}
+    if isvc:
+        request.update(inferenceservice=name, namespace=namespace)
+    if strategy is not None:
+        request["strategy"] = strategy
+    return request
+
+
+FULL = [gpu_node("nvidia-h100-1"), gpu_node("nvidia-h100-2")]
+FULL_PODS = [isvc_pod("nvidia-h100-1", "model-a"), isvc_pod("nvidia-h100-2", "model-b")]
+
+
+def test_compute_capacity_records_pods_per_inferenceservice():
+    capacity = cap.compute_capacity(FULL, FULL_PODS + [pod("nvidia-h100-1", [container({"cpu": "1"})], name="plain")])
+    owned = capacity["inferenceservices"]
+    assert sorted(owned) == [("models", "model-a"), ("models", "model-b")]
+    rec = owned[("models", "model-a")][0]
+    assert rec["node"] == "nvidia-h100-1" and rec["pod"] == "models/model-a-predictor-nvidia-h100-1"
+    assert rec["model_container"] == {GPU: 8, "cpu": 16000}
+    assert rec["requests"][GPU] == 8 and rec["requests"]["cpu"] == 16100  # + the agent sidecar container
+    # still counted against the node: the cluster is full
+    assert capacity["nodes"]["nvidia-h100-1"]["free"][GPU] == 0
+
+
+def test_rerun_on_a_full_cluster_fits_when_the_own_pods_are_excluded():
+    """Two TP-8 models hold every GPU; re-applying both unchanged fits (it did not before: all pods counted)."""
+    plan = _plan(FULL, FULL_PODS, [model_request("model-a"), model_request("model-b")])
+    assert plan["fits"] is True, plan
+    by_name = dict((r["name"], r) for r in plan["requests"])
+    assert by_name["model-a"]["rollout"] == "unchanged" and by_name["model-a"]["running_pods"] == 1
+    assert by_name["model-a"]["placements"] == ["nvidia-h100-1"]
+    assert by_name["model-b"]["placements"] == ["nvidia-h100-2"]
+    assert "rollout unchanged" in by_name["model-a"]["reason"]
+    # without naming the InferenceService the pods are someone else's: no room
+    plan = _plan(FULL, FULL_PODS, [model_request("model-a", isvc=False)])
+    assert plan["fits"] is False
+    assert plan["requests"][0]["rollout"] == "install"
+
+
+def test_only_pods_of_the_same_inferenceservice_in_the_same_namespace_are_excluded():
+    pods = [isvc_pod("nvidia-h100-1", "model-a", namespace="other"), isvc_pod("nvidia-h100-2", "model-b")]
+    plan = _plan(FULL, pods, [model_request("model-a")])
+    req = plan["requests"][0]
+    assert req["fits"] is False and req["rollout"] == "install"
+    assert "nvidia-h100-1 0, nvidia-h100-2 0" in req["reason"]
+
+
+def test_scale_up_on_a_full_cluster_is_refused_naming_the_nodes():
+    plan = _plan(FULL, FULL_PODS, [model_request("model-a", replicas=2), model_request("model-b")])
+    by_name = dict((r["name"], r) for r in plan["requests"])
+    a = by_name["model-a"]
+    assert a["fits"] is False and a["rollout"] == "scale"
+    assert a["placements"] == ["nvidia-h100-1"] and a["unplaced_replicas"] == 1
+    assert "needs 8 nvidia.com/gpu on ONE node per replica" in a["reason"]
+    assert "free nvidia.com/gpu per eligible node: nvidia-h100-1 0, nvidia-h100-2 0" in a["reason"]
+    assert "1 replica(s) added" in a["reason"]
+    assert by_name["model-b"]["fits"] is True
+
+
+def test_scale_down_keeps_the_freed_devices_for_itself():
+    pods = [isvc_pod("nvidia-h100-1", "model-a"), isvc_pod("nvidia-h100-2", "model-a")]
+    plan = _plan(FULL, pods, [model_request("model-a", replicas=1), model_request("model-c")])
+    by_name = dict((r["name"], r) for r in plan["requests"])
+    assert by_name["model-a"]["fits"] is True and by_name["model-a"]["rollout"] == "scale"
+    assert by_name["model-a"]["placements"] == ["nvidia-h100-1"]
+    assert by_name["model-c"]["fits"] is False  # conservative: the scale-down's devices are not promised
+
+
+def test_third_tp8_model_is_refused_naming_the_nodes():
+    plan = _plan(FULL, FULL_PODS, [model_request("model-a"), model_request("model-b"), model_request("model-c")])
+    by_name = dict((r["name"], r) for r in plan["requests"])
+    assert by_name["model-a"]["fits"] and by_name["model-b"]["fits"]
+    c = by_name["model-c"]
+    assert c["fits"] is False and c["rollout"] == "install"
+    assert "nvidia-h100-1 0, nvidia-h100-2 0" in c["reason"]
+
+
+def test_changed_request_with_surge_needs_room_beside_the_old_pods():
+    """TP 8 -> 4 under KServe's default RollingUpdate (25%/25% of 1 replica = surge 1, unavailable 0)."""
+    plan = _plan(FULL, FULL_PODS, [model_request("model-a", gpus=4), model_request("model-b")])
+    a = dict((r["name"], r) for r in plan["requests"])["model-a"]
+    assert a["rollout"] == "surge" and a["surge_pods"] == 1 and a["fits"] is False
+    assert "the rolling update needs 4 nvidia.com/gpu more" in a["reason"]
+    assert "beside 1 running pod(s)" in a["reason"]
+    assert "nvidia-h100-1 0, nvidia-h100-2 0" in a["reason"]
+    assert "maxSurge 25%, maxUnavailable 25%" in a["reason"]
+    # with room for the surge pod beside the old one it fits
+    roomy = [gpu_node("nvidia-h100-1", gpus=12), gpu_node("nvidia-h100-2")]
+    plan = _plan(roomy, FULL_PODS, [model_request("model-a", gpus=4), model_request("model-b")])
+    assert plan["fits"] is True
+
+
+def test_changed_request_with_recreate_frees_the_old_pods_first():
+    plan = _plan(FULL, FULL_PODS, [model_request("model-a", gpus=4, strategy={"type": "Recreate"}),
+                                   model_request("model-b")])
+    a = dict((r["name"], r) for r in plan["requests"])["model-a"]
+    assert a["fits"] is True and a["rollout"] == "recreate"
+    assert a["placements"] == ["nvidia-h100-1"]
+    assert "rollout recreate" in a["reason"]
+    # the final state still has to fit: TP 8 -> 16 does not, whatever the strategy
+    plan = _plan(FULL, FULL_PODS, [model_request("model-a", gpus=16, strategy={"type": "Recreate"})])
+    assert plan["fits"] is False
+
+
+def test_surge_with_max_unavailable_frees_old_pods_first():
+    """4 replicas, maxSurge 0 / maxUnavailable 1: one old pod goes first, so no extra room is needed."""
+    nodes = [gpu_node("n%d" % i) for i in range(4)]
+    pods = [isvc_pod("n%d" % i, "m") for i in range(4)]
+    plan = _plan(nodes, pods, [model_request("m", gpus=4, replicas=4,
+                                             strategy={"type": "RollingUpdate", "maxSurge": 0, "maxUnavailable": 1})])
+    assert plan["fits"] is True and plan["requests"][0]["surge_pods"] == 0
+    plan = _plan(nodes, pods, [model_request("m", gpus=4, replicas=4,
+                                             strategy={"max_surge": "25%", "max_unavailable": "25%"})])
+    req = plan["requests"][0]
+    assert req["surge_pods"] == 1 and req["fits"] is True  # the freed old pod's node takes the surge pod
+
+
+@pytest.mark.parametrize("surge, unavailable, replicas, expected", [
+    ("25%", "25%", 1, (1, 0)),
+    ("25%", "25%", 4, (1, 1)),
+    ("25%", "25%", 5, (2, 1)),
+    ("100%", 0, 3, (3, 0)),
+    (0, 0, 2, (0, 1)),
+    ("0%", "0%", 8, (0, 1)),
+    (2, "50%", 3, (2, 1)),
+])
+def test_resolve_fenceposts_like_the_deployment_controller(surge, unavailable, replicas, expected):
+    assert cap.resolve_fenceposts(surge, unavailable, replicas) == expected
+
+
+def test_a_pod_without_a_kserve_container_counts_as_changed():
+    bare = pod("nvidia-h100-1", [container({GPU: "8"}, limits={GPU: "8"})], name="x")
+    bare["metadata"]["labels"] = {cap.ISVC_LABEL: "model-a"}
+    bare["metadata"]["namespace"] = "models"
+    plan = _plan(FULL, [bare], [model_request("model-a", strategy={"type": "Recreate"})])
+    assert plan["requests"][0]["rollout"] == "recreate" and plan["fits"] is True
+
+
+@pytest.mark.parametrize("request_extra, fragment", [
+    ({"inferenceservice": "a"}, "requests[0] (a).namespace: None must be the namespace"),
+    ({"namespace": "ns"}, "namespace: 'ns' is only used with inferenceservice"),
+    ({"inferenceservice": 3, "namespace": "ns"}, "inferenceservice: 3 must be the name"),
+    ({"strategy": "Recreate"}, "strategy: 'Recreate' must be a dict"),
+    ({"strategy": {"type": "BlueGreen"}}, "strategy.type: 'BlueGreen' must be RollingUpdate or Recreate"),
+    ({"strategy": {"type": "Recreate", "max_surge": 1}}, "max_surge only apply to type RollingUpdate"),
+    ({"strategy": {"max_surge": "lots"}}, "strategy.max_surge: 'lots' must be a whole number >= 0 or a percentage"),
+    ({"strategy": {"maxUnavailable": -1}}, "strategy.max_unavailable: -1"),
+    ({"strategy": {"rollingUpdate": {}}}, "unknown key 'rollingUpdate'"),
+])
+def test_bad_rollout_inputs(request_extra, fragment):
+    with pytest.raises(cap.CapacityError) as err:
+        cap.normalize_requests([dict({"name": "a", "resource": GPU}, **request_extra)])
+    assert fragment in str(err.value)
+
+
+def test_one_inferenceservice_named_by_two_requests_is_refused():
+    with pytest.raises(cap.CapacityError) as err:
+        cap.normalize_requests([model_request("a"), dict(model_request("b"), inferenceservice="a")])
+    assert "models/a is also named by request a" in str(err.value)
