@@ -45,6 +45,12 @@ def kubeconfig() -> str:
         applied = _run([*kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd_dir])
         if applied.returncode != 0:
             pytest.fail(f"applying KServe CRDs failed: {applied.stderr[-2000:]}")
+    # The fixture stands for an earlier install of these CRDs by this collection (roles/kserve), so it marks them as
+    # the role does: the kserve role refuses to take over KServe CRDs without this label (unless kserve_adopt).
+    labelled = _run([*kubectl, "label", "crd", "-l", "app.kubernetes.io/part-of=kserve",
+                     "app.kubernetes.io/managed-by=llmops-kserve", "--overwrite"])
+    if labelled.returncode != 0:
+        pytest.fail(f"labelling the KServe CRDs failed: {labelled.stderr[-2000:]}")
     try:
         # polled through the API: `kubectl wait` right after the apply exits at once while conditions are still nil
         kube_wait.crds_established(path, label_selector="app.kubernetes.io/part-of=kserve", timeout=120)
