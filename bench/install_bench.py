@@ -198,6 +198,8 @@ class Bench:
             "kserve_plain_http": True,
             "kserve_require_cert_manager": False,
             "kserve_chart_values": self.extra_values(),
+            # the CRDs were disowned above (and the script applied them): the role takes them over deliberately
+            "kserve_adopt": True,
         }
         vars_file = self.tmp / "vars.json"
         vars_file.write_text(json.dumps(extra), encoding="utf-8")
