@@ -31,6 +31,8 @@ KNOWN_KEYS = ("name", "model_id", "revision", "platform", "profile", "deployment
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$")
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{10,}")
+# A 40-hex commit, or a branch / tag name KServe's hf://owner/model:revision parser accepts (no '/' or ':').
+REVISION = re.compile(r"^([0-9a-f]{40}|[A-Za-z0-9][A-Za-z0-9._-]{0,99})$")
 
 
 def _walk_strings(value):
@@ -77,6 +79,12 @@ def model_problems(models, platforms):
         model_id = model.get("model_id")
         if not isinstance(model_id, str) or not REPO_ID.match(model_id):
             problems.append("%s: model_id=%r is not a Hugging Face repo id (owner/name)" % (where, model_id))
+        revision = model.get("revision")
+        # (a token-like value is reported, without the value, by the token check below)
+        if revision is not None and not TOKEN_LIKE.search(str(revision)) and (
+                not isinstance(revision, str) or not REVISION.match(revision)):
+            problems.append("%s: revision=%r is not allowed: use a 40-hex commit SHA or a branch / tag name of letters, "
+                            "digits, '.', '_' and '-' (no '/' or ':')" % (where, revision))
         platform = model.get("platform")
         if platform not in platforms:
             problems.append("%s: platform=%r is unknown; known platforms: %s" % (where, platform, ", ".join(sorted(platforms))))
@@ -116,7 +124,8 @@ def model_chart_values(model):
               "deploymentMode": MODES.get(model.get("deployment_mode", "Standard"), "Standard"),
               "model": {"id": model["model_id"]}}
     if model.get("revision"):
-        values["model"]["storageUri"] = "hf://%s:%s" % (model["model_id"], model["revision"])
+        # The chart owns the URI: model.revision becomes storageUri hf://<model.id>:<revision>.
+        values["model"]["revision"] = model["revision"]
     if model.get("tensor_parallel_size") is not None:
         values["model"]["tensorParallelSize"] = model["tensor_parallel_size"]
     if model.get("flavour"):
@@ -158,6 +167,65 @@ def model_readiness(isvcs, names):
                                 (" (%s)" % (c.get("message") or c.get("reason"))) if (c.get("message") or c.get("reason")) else "")
                    for c in conditions if c.get("status") != "True"]
         not_ready.append({"name": name, "reason": "; ".join(pending) or "no status reported yet (is the KServe controller running?)"})
+    return {"ready": ready, "not_ready": not_ready}
+
+
+POD_CHECKSUM = "llmops.kserve/pod-checksum"
+STANDARD_MODES = ("Standard", "RawDeployment")
+
+
+def model_rollouts(deployments, isvcs, names):
+    """Whether the predictor Deployment of each named Standard-mode model has finished rolling out its current spec.
+
+    KServe (v0.20.0, ``PropagateRawStatus``) reports an InferenceService Ready while its Deployment still rolls out
+    a new pod template, as long as old Pods are Available: Ready alone cannot tell an upgrade that works from one
+    whose new Pods never start. A model is rolled out when its predictor Deployment (labels
+    ``serving.kserve.io/inferenceservice=<name>``, ``component=predictor``) carries the InferenceService's
+    ``llmops.kserve/pod-checksum`` annotation in its pod template (KServe has applied the current spec), the
+    Deployment controller has observed its generation, and every replica is updated and available with no old
+    replica left. Models in Knative mode, and models not in ``isvcs``, are not checked here (ready).
+    Returns ``{"ready": [name, ...], "not_ready": [{"name": ..., "reason": ...}]}``.
+    """
+    by_name = dict((i.get("metadata", {}).get("name"), i) for i in isvcs or [])
+    predictors = {}
+    for deployment in deployments or []:
+        labels = deployment.get("metadata", {}).get("labels") or {}
+        if labels.get("component", "predictor") == "predictor" and labels.get("serving.kserve.io/inferenceservice"):
+            predictors.setdefault(labels["serving.kserve.io/inferenceservice"], []).append(deployment)
+    ready, not_ready = [], []
+    for name in names:
+        isvc = by_name.get(name)
+        annotations = (isvc or {}).get("metadata", {}).get("annotations") or {}
+        if isvc is None or annotations.get("serving.kserve.io/deploymentMode", "Standard") not in STANDARD_MODES:
+            ready.append(name)
+            continue
+        if not predictors.get(name):
+            not_ready.append({"name": name, "reason": "no predictor Deployment yet"})
+            continue
+        reasons = []
+        for deployment in predictors[name]:
+            meta = deployment.get("metadata") or {}
+            spec = deployment.get("spec") or {}
+            status = deployment.get("status") or {}
+            template = ((spec.get("template") or {}).get("metadata") or {}).get("annotations") or {}
+            want = spec.get("replicas", 1)
+            dname = meta.get("name")
+            if POD_CHECKSUM in annotations and template.get(POD_CHECKSUM) != annotations[POD_CHECKSUM]:
+                reasons.append("Deployment %s does not have the current pod spec yet (KServe has not applied it)" % dname)
+            elif status.get("observedGeneration", 0) < meta.get("generation", 0):
+                reasons.append("Deployment %s: the new generation is not observed yet" % dname)
+            elif (status.get("updatedReplicas", 0) < want or status.get("replicas", 0) > status.get("updatedReplicas", 0)
+                  or status.get("availableReplicas", 0) < want):
+                conditions = ["%s=%s (%s)" % (c.get("type"), c.get("status"), c.get("message") or c.get("reason"))
+                              for c in status.get("conditions") or [] if c.get("type") == "Progressing"]
+                reasons.append("Deployment %s rolls out: %d of %d replicas updated, %d available, %d old replica(s) left%s"
+                               % (dname, status.get("updatedReplicas", 0), want, status.get("availableReplicas", 0),
+                                  max(status.get("replicas", 0) - status.get("updatedReplicas", 0), 0),
+                                  ("; " + "; ".join(conditions)) if conditions else ""))
+        if reasons:
+            not_ready.append({"name": name, "reason": "; ".join(reasons)})
+        else:
+            ready.append(name)
     return {"ready": ready, "not_ready": not_ready}
 
 

@@ -9,7 +9,15 @@ to its exceptions:
 * ``GET /api/whoami-v2``                                  (whoami)
 * ``GET /api/models/<ns>/<name>[/revision/<rev>]``        (model_info)
 * ``GET /api/models/<ns>/<name>/auth-check``              (auth_check)
+* ``GET /api/models/<ns>/<name>/tree/<rev>[/<path>]``    (list_repo_tree, which snapshot_download uses)
 * ``HEAD|GET /<ns>/<name>/resolve/<rev>/<file>``         (hf_hub_download)
+
+Revisions resolve like the Hub's: a branch or tag of the repo (``refs``), or a 40-hex commit SHA the repo
+has; anything else answers 404 RevisionNotFound. Repos with real files per commit (``commits``, e.g.
+``GATED_TINY``: config.json, a valid safetensors file, tokenizer files) serve them with the headers
+huggingface_hub reads (``X-Repo-Commit``, ``ETag`` = git blob id or LFS sha256, ``Content-Length``), so
+``huggingface_hub.snapshot_download`` (what KServe's storage initializer runs for ``hf://``) downloads them.
+The older repos carry only a config.json at ``main`` and accept ``v*`` tags (each its own commit).
 
 Access rules follow the Hub: a bad token gets 401 "Invalid credentials in Authorization header" on every
 endpoint; a private repo answers 401 RepoNotFound without a token and 404 RepoNotFound with a token that
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
@@ -61,6 +70,57 @@ QWEN_05B_CONFIG = {
     "hidden_act": "silu",
     "torch_dtype": "bfloat16",
 }
+
+
+GATED_TINY = "llmops-test/gated-tiny"
+
+TINY_LLAMA_CONFIG = {
+    "architectures": ["LlamaForCausalLM"],
+    "model_type": "llama",
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 1,
+    "num_key_value_heads": 1,
+    "vocab_size": 8,
+    "max_position_embeddings": 128,
+    "tie_word_embeddings": True,
+    "hidden_act": "silu",
+    "torch_dtype": "float32",
+}
+
+
+def _safetensors(name, values):
+    """A valid safetensors file: one 1-D F32 tensor (8-byte header length, JSON header, raw little-endian data)."""
+    import struct  # pylint: disable=import-outside-toplevel
+    data = struct.pack("<%df" % len(values), *values)
+    header = json.dumps({name: {"dtype": "F32", "shape": [len(values)], "data_offsets": [0, len(data)]},
+                         "__metadata__": {"format": "pt"}}, separators=(",", ":")).encode()
+    header += b" " * (-len(header) % 8)
+    return struct.pack("<Q", len(header)) + header + data
+
+
+def _tiny_files(generation):
+    """Files of GATED_TINY at one of its two commits (generation 1: the older commit, 2: main)."""
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, "hello": 3, "world": 4, "llm": 5, "ops": 6, "!": 7}
+    tokenizer = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [],
+                 "normalizer": None, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": None,
+                 "decoder": None, "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "<unk>"}}
+    files = {
+        "config.json": json.dumps(dict(TINY_LLAMA_CONFIG, llmops_generation=generation), indent=2).encode(),
+        "model.safetensors": _safetensors("model.embed_tokens.weight", [float(generation)] * 16),
+        "tokenizer.json": json.dumps(tokenizer, indent=2).encode(),
+        "tokenizer_config.json": json.dumps({"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>",
+                                             "eos_token": "</s>", "unk_token": "<unk>"}, indent=2).encode(),
+    }
+    if generation >= 2:
+        files["generation_config.json"] = json.dumps({"bos_token_id": 1, "eos_token_id": 2}).encode()
+    return files
+
+
+# The two commits of GATED_TINY: main is the newer; tag v1.0 is the older one.
+GATED_TINY_OLD_COMMIT = hashlib.sha1(b"llmops-test/gated-tiny@1").hexdigest()
+GATED_TINY_MAIN_COMMIT = hashlib.sha1(b"llmops-test/gated-tiny@2").hexdigest()
 
 
 def _users():
@@ -119,7 +179,45 @@ def _models():
             "config": QWEN_05B_CONFIG,
             "safetensors": None,
         },
+        GATED_TINY: {
+            "private": False,
+            "gated": "manual",
+            "allowed": {"alice"},
+            "config": TINY_LLAMA_CONFIG,
+            "safetensors": {"parameters": {"F32": 16}, "total": 16},
+            "refs": {"main": GATED_TINY_MAIN_COMMIT, "v1.0": GATED_TINY_OLD_COMMIT},
+            "commits": {GATED_TINY_OLD_COMMIT: _tiny_files(1), GATED_TINY_MAIN_COMMIT: _tiny_files(2)},
+        },
     }
+
+
+COMMIT_RE = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _resolve_revision(repo_id, model, revision):
+    """(commit, {path: bytes}) of a revision, or None when the repo has no such revision (as the Hub)."""
+    revision = revision or "main"
+    if "commits" in model:
+        commit = model["refs"].get(revision)
+        if commit is None and COMMIT_RE.match(revision) and revision in model["commits"]:
+            commit = revision
+        return (commit, model["commits"][commit]) if commit else None
+    # Older repos: a config.json at main; any v* tag is its own commit; their commits resolve too.
+    files = {"config.json": json.dumps(model["config"], indent=2).encode()}
+    known = {_sha(repo_id + "main"): "main"}
+    if revision == "main" or revision.startswith("v"):
+        return _sha(repo_id + revision), files
+    if COMMIT_RE.match(revision) and revision in known:
+        return revision, files
+    return None
+
+
+def _blob_id(payload):
+    return hashlib.sha1(b"blob %d\0" % len(payload) + payload).hexdigest()
+
+
+def _is_lfs(path):
+    return path.endswith((".safetensors", ".bin", ".gguf"))
 
 
 def _sha(text):
@@ -134,6 +232,7 @@ class HubState:
         self.models = _models()
         self.fail_next = {}  # key ("whoami", "model_info", "auth_check", "resolve") -> [status, count]
         self.requests = []
+        self.downloads = []  # (repo_id, commit, file, method) of every file served
         self.lock = threading.Lock()
 
     def fail(self, key, count, status=429):
@@ -221,6 +320,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._model_info("model_info", repo_id, None, head)
             if rest[0] == "revision" and len(rest) >= 2:
                 return self._model_info("model_info", repo_id, "/".join(rest[1:]), head)
+            if rest[0] == "tree" and len(rest) >= 2:
+                return self._tree("tree", repo_id, rest[1], "/".join(rest[2:]), head)
         if len(parts) >= 5 and parts[2] == "resolve":
             repo_id = "/".join(parts[:2])
             return self._resolve("resolve", repo_id, parts[3], "/".join(parts[4:]), head)
@@ -284,21 +385,26 @@ class _Handler(BaseHTTPRequestHandler):
         model = self._visible(repo_id, user, head)
         if model is None:
             return None
-        if revision not in (None, "main") and not revision.startswith("v"):
+        resolved = _resolve_revision(repo_id, model, revision)
+        if resolved is None:
             return self._error(404, "Invalid rev id: %s" % revision, "RevisionNotFound", head=head)
+        commit, files = resolved
+        siblings = [{"rfilename": "config.json"}, {"rfilename": "model.safetensors"}]
+        if "commits" in model:
+            siblings = [{"rfilename": path} for path in sorted(files)]
         body = {
             "_id": _sha(repo_id)[:24],
             "id": repo_id,
             "modelId": repo_id,
             "author": repo_id.split("/")[0],
-            "sha": _sha(repo_id + (revision or "main")),
+            "sha": commit,
             "private": model["private"],
             "gated": model["gated"],
             "disabled": False,
             "tags": ["transformers", "safetensors"],
             "pipeline_tag": "text-generation",
             "library_name": "transformers",
-            "siblings": [{"rfilename": "config.json"}, {"rfilename": "model.safetensors"}],
+            "siblings": siblings,
         }
         if model.get("safetensors"):
             body["safetensors"] = model["safetensors"]
@@ -313,6 +419,27 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return self._send(200, {"accessRequest": None} if model["gated"] else {}, head=head)
 
+    def _tree(self, key, repo_id, revision, prefix, head):
+        """The file listing at a revision (metadata, visible like model_info: the gate guards the files)."""
+        ok, user = self._preamble(key, head)
+        if not ok:
+            return None
+        model = self._visible(repo_id, user, head)
+        if model is None:
+            return None
+        resolved = _resolve_revision(repo_id, model, revision)
+        if resolved is None:
+            return self._error(404, "Invalid rev id: %s" % revision, "RevisionNotFound", head=head)
+        entries = []
+        for path, payload in sorted(resolved[1].items()):
+            if prefix and not path.startswith(prefix.rstrip("/") + "/"):
+                continue
+            entry = {"type": "file", "oid": _blob_id(payload), "size": len(payload), "path": path}
+            if _is_lfs(path):
+                entry["lfs"] = {"oid": hashlib.sha256(payload).hexdigest(), "size": len(payload), "pointerSize": 134}
+            entries.append(entry)
+        return self._send(200, entries, head=head)
+
     def _resolve(self, key, repo_id, revision, filename, head):
         ok, user = self._preamble(key, head)
         if not ok:
@@ -320,16 +447,25 @@ class _Handler(BaseHTTPRequestHandler):
         model = self._visible(repo_id, user, head)
         if model is None or not self._gate(repo_id, model, user, head):
             return None
-        if filename != "config.json":
+        resolved = _resolve_revision(repo_id, model, revision)
+        if resolved is None:
+            return self._error(404, "Invalid rev id: %s" % revision, "RevisionNotFound", head=head)
+        commit, files = resolved
+        if filename not in files:
             return self._error(404, "Entry not found", "EntryNotFound", head=head)
-        payload = json.dumps(model["config"], indent=2).encode()
-        etag = hashlib.sha256(payload).hexdigest()
+        payload = files[filename]
+        # The Hub's ETag is the LFS sha256 for LFS files, the git blob id otherwise.
+        etag = hashlib.sha256(payload).hexdigest() if _is_lfs(filename) else _blob_id(payload)
         headers = {
-            "X-Repo-Commit": _sha(repo_id + revision),
+            "X-Repo-Commit": commit,
             "ETag": '"%s"' % etag,
-            "X-Linked-Etag": '"%s"' % etag,
             "Accept-Ranges": "bytes",
         }
+        if _is_lfs(filename):
+            headers["X-Linked-Etag"] = '"%s"' % etag
+            headers["X-Linked-Size"] = str(len(payload))
+        with self.state.lock:
+            self.state.downloads.append((repo_id, commit, filename, self.command))
         return self._send(200, payload, headers, head=head)
 
 

@@ -55,12 +55,24 @@ def test_chart_values_mapping():
                                        values={"predictor": {"maxReplicas": 5}, "model": {"maxModelLen": 8192}}))
     assert values == {
         "platform": "nvidia", "deploymentMode": "Knative",
-        "model": {"id": "meta-llama/Llama-3.1-8B-Instruct", "storageUri": "hf://meta-llama/Llama-3.1-8B-Instruct:abc123",
+        "model": {"id": "meta-llama/Llama-3.1-8B-Instruct", "revision": "abc123",
                   "tensorParallelSize": 4, "maxModelLen": 8192},
         "predictor": {"minReplicas": 2, "maxReplicas": 5},
     }
     assert m.model_profile(good()) == "nvidia"
     assert m.model_profile(good(profile="cpu-tiny")) == "cpu-tiny"
+
+
+@pytest.mark.parametrize("revision", ["main", "v1.0", "0123456789abcdef0123456789abcdef01234567"])
+def test_revision_accepted(revision):
+    assert m.model_problems([good(revision=revision)], PLATFORMS) == []
+    assert m.model_chart_values(good(revision=revision))["model"]["revision"] == revision
+
+
+@pytest.mark.parametrize("revision", ["refs/pr/1", "main:x", "-x", "", 7])
+def test_bad_revision_names_field_and_value(revision):
+    problems = m.model_problems([good(revision=revision)], PLATFORMS)
+    assert len(problems) == 1 and "revision=%r" % (revision,) in problems[0] and "40-hex" in problems[0], problems
 
 
 def isvc(name, ready=None, url=None, platform="xeon", mode="Standard"):
