@@ -393,7 +393,7 @@ def compute_capacity(nodes, pods, resources=None):
         req = entry["requested"]
         entry["free"] = dict((res, alloc.get(res, 0) - req.get(res, 0)) for res in set(alloc) | set(req))
     return {"nodes": entries, "pending_pods": pending, "pods_on_unknown_nodes": unknown, "pods_counted": counted,
-            "inferenceservices": owned}
+            "inferenceservices": owned, "tracked": tracked}
 
 
 def _owned_record(pod, node_name, reqs, tracked):
@@ -674,13 +674,13 @@ def _place_units(units, free):
     return placed
 
 
-def _same_request(record, request):
-    """Whether a running pod's model container asks for what the request asks (resources that matter here)."""
+def _same_request(record, request, tracked):
+    """Whether a running pod's model container asks for what the request asks (tracked resources)."""
     have = record["model_container"]
     if have is None:
         return False
     want = request["demand"]
-    keys = set(want) | set(res for res in have if _is_device(res))
+    keys = set(res for res in want if tracked(res)) | set(res for res in have if _is_device(res))
     keys.discard("pods")
     return all(have.get(res, 0) == want.get(res, 0) for res in keys)
 
@@ -702,7 +702,8 @@ def rollout_plan(capacity, request):
             "surge": 0, "surge_release": [], "surge_beside": 0, "max_surge": None, "max_unavailable": None}
     if not pods:
         return plan
-    if all(_same_request(rec, request) for rec in pods):
+    tracked = _as_filter(capacity.get("tracked"))
+    if all(_same_request(rec, request, tracked) for rec in pods):
         plan["rollout"] = "unchanged" if len(pods) == replicas else "scale"
         plan["kept"] = pods
         plan["to_place"] = max(replicas - len(pods), 0)

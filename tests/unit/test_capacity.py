@@ -665,3 +665,10 @@ def test_one_inferenceservice_named_by_two_requests_is_refused():
     with pytest.raises(cap.CapacityError) as err:
         cap.normalize_requests([model_request("a"), dict(model_request("b"), inferenceservice="a")])
     assert "models/a is also named by request a" in str(err.value)
+
+
+def test_untracked_resources_of_a_request_do_not_make_it_a_change():
+    """ephemeral-storage is not tracked by default: the running pod's record has none, the request may ask some."""
+    request = dict(model_request("model-a"), resources={"cpu": "16", "ephemeral-storage": "10Gi"})
+    plan = _plan(FULL, FULL_PODS, [request])
+    assert plan["requests"][0]["rollout"] == "unchanged" and plan["fits"] is True
