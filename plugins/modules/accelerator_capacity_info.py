@@ -27,6 +27,23 @@ description:
     NoExecute taints a request does not tolerate, or whose labels do not match its node selector.
   - Devices handed out through Dynamic Resource Allocation are not in node allocatable. When C(resource.k8s.io)
     ResourceSlices exist, the result says that those devices were not counted.
+  - Re-runs and upgrades. A request that names its InferenceService (O(requests[].inferenceservice) and
+    O(requests[].namespace)) is not refused for the devices its own running pods hold (pods labelled
+    C(serving.kserve.io/inferenceservice=<name>) in that namespace). How they are accounted is returned as
+    RV(requests[].rollout) and said in RV(requests[].reason).
+  - V(unchanged) or V(scale) when the running pods' model container (C(kserve-container)) asks for the same
+    amounts as the request, so the upgrade does not change the pods' requests - they keep their devices and only
+    added replicas are placed; devices a scale-down frees are not offered to the other requests.
+  - V(recreate) when the request changes and O(requests[].strategy.type=Recreate) - the old pods are deleted before
+    the new ones are created, so their devices count as free and every new replica is placed.
+  - V(surge) when the request changes and O(requests[].strategy.type=RollingUpdate) (KServe's default for Standard
+    mode predictors, maxSurge 25% and maxUnavailable 25%) - the final state must fit (old pods gone), and the first
+    rollout step must fit on the cluster as it is now - maxSurge new pods beside the old pods, less maxUnavailable of
+    them, resolved against the new replica count as the Deployment controller does (surge rounded up, unavailable
+    rounded down). Later steps are not simulated.
+  - V(install) when no pod of its InferenceService is running (or none is named).
+  - A change that replaces pods without changing their requests (image, arguments, environment) is seen as
+    V(unchanged); under RollingUpdate it also needs room for its surge pods, which this module does not check.
   - Read-only; supports check mode.
 author:
   - llmops.kserve contributors (@llmops)
@@ -96,6 +113,43 @@ options:
           - 'For example V({"cpu": 16, "memory": "64Gi", "hugepages-2Mi": "8Gi"}).'
         type: dict
         default: {}
+      inferenceservice:
+        description:
+          - Name of the InferenceService this request (re)deploys. Its running pods (label
+            C(serving.kserve.io/inferenceservice=<name>) in O(requests[].namespace)) are accounted by the rollout
+            rules in the description instead of as someone else's pods.
+          - Each InferenceService may be named by one request.
+        type: str
+      namespace:
+        description: Namespace of O(requests[].inferenceservice); required with it.
+        type: str
+      strategy:
+        description:
+          - How the predictor's Deployment replaces its pods (C(spec.strategy) of the Deployment KServe creates,
+            C(spec.predictor.deploymentStrategy) of the InferenceService). Used only when the request changes.
+          - Default, KServe v0.20.0's for a Standard mode predictor without C(deploymentStrategy) -
+            V(RollingUpdate) with maxSurge V(25%) and maxUnavailable V(25%). KServe's
+            C(deploy.deploymentRolloutStrategy.defaultRollout) in C(inferenceservice-config) can change it
+            cluster-wide; pass those values here then.
+        type: dict
+        suboptions:
+          type:
+            description: V(RollingUpdate) (new pods beside the old ones) or V(Recreate) (old pods deleted first).
+            type: str
+            choices: [RollingUpdate, Recreate]
+            default: RollingUpdate
+          max_surge:
+            description:
+              - Pods created above the replica count during a RollingUpdate, a number or a percentage of the
+                replicas (rounded up). Default V(25%).
+            type: raw
+            aliases: [maxSurge]
+          max_unavailable:
+            description:
+              - Pods that may be missing during a RollingUpdate, a number or a percentage of the replicas
+                (rounded down). Default V(25%).
+            type: raw
+            aliases: [maxUnavailable]
   track_resources:
     description:
       - Resources to account for, as shell-style patterns. Add a platform's device resource here (for example
@@ -237,11 +291,28 @@ requests:
       type: raw
       sample: 4
     reason:
-      description: The answer in plain words.
+      description:
+        - The answer in plain words. When it does not fit, the free amount of the resource on each eligible node.
+        - When O(requests[].inferenceservice) is set, ends with the rollout assumed, in brackets.
       type: str
       sample: >-
         fits in total but not on one node: needs 8 nvidia.com/gpu on ONE node per replica (tensor parallel);
-        8 nvidia.com/gpu free in total on 2 eligible node(s), at most 4 nvidia.com/gpu on one node
+        8 nvidia.com/gpu free in total on 2 eligible node(s), at most 4 nvidia.com/gpu on one node;
+        free nvidia.com/gpu per eligible node: nvidia-h100-1 4, nvidia-h100-2 4
+    rollout:
+      description:
+        - How the running pods of its InferenceService were accounted (see the description) -
+          V(install), V(unchanged), V(scale), V(recreate) or V(surge).
+      type: str
+      sample: surge
+    running_pods:
+      description: Running (bound, not terminated) pods of its InferenceService; 0 when none is named.
+      type: int
+      sample: 1
+    surge_pods:
+      description: For V(surge), the new pods that must fit beside the old ones in the first rollout step; else 0.
+      type: int
+      sample: 1
 nodes:
   description: Per node accounting (see O(report_nodes)), sorted by name. cpu in cores, memory and hugepages in bytes, devices as counts.
   returned: always
@@ -377,6 +448,13 @@ def argument_spec():
                 toleration_seconds=dict(type="int", aliases=["tolerationSeconds"]),
             )),
             resources=dict(type="dict", default={}),
+            inferenceservice=dict(type="str"),
+            namespace=dict(type="str"),
+            strategy=dict(type="dict", options=dict(
+                type=dict(type="str", choices=["RollingUpdate", "Recreate"], default="RollingUpdate"),
+                max_surge=dict(type="raw", aliases=["maxSurge"]),
+                max_unavailable=dict(type="raw", aliases=["maxUnavailable"]),
+            )),
         )),
         track_resources=dict(type="list", elements="str", default=list(DEFAULT_RESOURCES)),
         report_nodes=dict(type="str", choices=["all", "accelerators", "none"], default="all"),
@@ -398,6 +476,8 @@ def main():
     raw_requests = [dict((k, v) for k, v in r.items() if v is not None) for r in params["requests"]]
     for raw in raw_requests:
         raw["tolerations"] = [dict((k, v) for k, v in t.items() if v is not None) for t in raw.get("tolerations", [])]
+        if raw.get("strategy") is not None:
+            raw["strategy"] = dict((k, v) for k, v in raw["strategy"].items() if v is not None)
     try:
         requests = normalize_requests(raw_requests)
     except CapacityError as exc:
