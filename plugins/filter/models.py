@@ -13,7 +13,10 @@ from ansible_collections.llmops.kserve.plugins.module_utils.models import (
     model_chart_values,
     model_problems,
     model_profile,
+    helm_revisions,
     model_readiness,
+    model_rollback_plan,
+    model_rollouts,
     model_rows,
 )
 
@@ -34,6 +37,9 @@ class FilterModule:
             "model_chart_values": _chart_values,
             "model_profile": model_profile,
             "model_readiness": model_readiness,
+            "model_rollouts": model_rollouts,
+            "model_rollback_plan": model_rollback_plan,
+            "helm_revisions": helm_revisions,
             "model_rows": model_rows,
             "format_table": format_table,
             "model_capacity_request": model_capacity_request,

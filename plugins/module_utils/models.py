@@ -229,6 +229,42 @@ def model_rollouts(deployments, isvcs, names):
     return {"ready": ready, "not_ready": not_ready}
 
 
+def helm_revisions(results):
+    """Release name -> {"revision", "chart", "status"} from the results of a ``kubernetes.core.helm_info`` loop over
+    the models (each result has ``item.name`` and, when the release exists, ``status``). A release that is
+    uninstalled (history kept) counts as absent."""
+    revisions = {}
+    for result in results or []:
+        status = result.get("status") or {}
+        if not status or str(status.get("status", "")).lower() in ("uninstalled", "uninstalling"):
+            continue
+        revisions[result["item"]["name"]] = {"revision": int(status["revision"]), "chart": status.get("chart"),
+                                             "status": status.get("status")}
+    return revisions
+
+
+def model_rollback_plan(names, recorded, current, only=None):
+    """What a failed deploy undoes. ``recorded``/``current``: ``helm_revisions`` before the apply and now.
+
+    A release this run changed (it exists now, and did not before or has another revision now) is rolled back to
+    its recorded revision, or uninstalled when it did not exist before (a first install). ``only``: restrict to
+    these names (the models that did not become Ready); None: every changed release (a Helm error stopped the
+    apply). Returns ``{"rollback": [{"name", "revision", "chart"}], "uninstall": [name], "unchanged": [name]}``.
+    """
+    plan = {"rollback": [], "uninstall": [], "unchanged": []}
+    for name in names:
+        if only is not None and name not in only:
+            continue
+        before, now = recorded.get(name), current.get(name)
+        if now is None or (before is not None and before["revision"] == now["revision"]):
+            plan["unchanged"].append(name)
+        elif before is None:
+            plan["uninstall"].append(name)
+        else:
+            plan["rollback"].append({"name": name, "revision": before["revision"], "chart": before.get("chart")})
+    return plan
+
+
 def model_rows(isvcs):
     """Summary rows (model, platform, mode, url, status) of InferenceService objects."""
     rows = []
