@@ -403,6 +403,26 @@ def test_deploy_contract_includes_the_preflight_contract():
     assert set(deploy) - set(preflight) == {"llmops_preflight"}
 
 
+def test_default_deployment_mode_is_the_tested_one():
+    """Standard is the default everywhere a user meets the setting, and the e2e inventory does not override it, so
+    tests/e2e (KServe's real controller, Standard mode) runs the default path (issue 13 item 7)."""
+    role = yaml.safe_load((ROOT / "roles" / "kserve" / "defaults" / "main.yml").read_text())
+    assert role["kserve_deployment_mode"] == "Standard"
+    spec = yaml.safe_load((ROOT / "roles" / "kserve" / "meta" / "argument_specs.yml").read_text())
+    assert spec["argument_specs"]["main"]["options"]["kserve_deployment_mode"]["default"] == "Standard"
+    for playbook in ("install", "site"):
+        assert _spec_options(f"playbooks/{playbook}.yml")["kserve_deployment_mode"]["default"] == "Standard"
+        question = next(q for q in json.loads((AWX / "surveys" / f"{playbook}.json").read_text())["spec"]
+                        if q["variable"] == "kserve_deployment_mode")
+        assert question["default"] == "Standard" and question["choices"][0] == "Standard"
+    local = yaml.safe_load((ROOT / "inventory" / "local" / "group_vars" / "all" / "main.yml").read_text())
+    assert "kserve_deployment_mode" not in local, "inventory/local (used by tests/e2e) must run the default mode"
+    for inventory in sorted((ROOT / "inventory").glob("*/group_vars/all/main.yml")):
+        example = yaml.safe_load(inventory.read_text())
+        assert example.get("kserve_deployment_mode", "Standard") == "Standard", inventory
+        assert {m.get("deployment_mode", "Standard") for m in example.get("llmops_models", [])} == {"Standard"}, inventory
+
+
 def test_contract_defaults_match_role_defaults():
     """A playbook option that is also a role variable has the role's default (one value, not two)."""
     role_defaults = {}
@@ -673,7 +693,11 @@ def test_configure_against_fake_awx(fake_awx):
         assert sorted(fake_awx.associations[jt["id"]]) == sorted([k8s["id"]] + ([hf["id"]] if wanted.get("hf_credential") else []))
         assert jt["survey_enabled"] is ("survey" in wanted)
         assert fake_awx.surveys.get(jt["id"], {}) == (_survey(wanted) if "survey" in wanted else {})
-        assert jt["ask_variables_on_launch"] is bool(wanted.get("ask_variables"))
+        # the launcher answers the survey and nothing else (issue 13 item 5): no extra variables, no other inventory
+        asked = sorted(key for key, value in jt.items() if key.startswith("ask_") and value is True)
+        assert asked == sorted(LAUNCH_PROMPTS_ALLOWED), f"{wanted['name']}: prompts on launch for {asked}"
+        assert jt["ask_variables_on_launch"] is False and jt["ask_inventory_on_launch"] is False
+        assert not jt.get("extra_vars"), f"{wanted['name']}: fixed extra_vars {jt.get('extra_vars')!r}"
 
     # A second run changes nothing but the secrets, which awx.awx always rewrites (AWX never returns them).
     result, report = _configure(fake_awx)
@@ -691,6 +715,60 @@ def test_configure_refuses_missing_settings_and_credentials(fake_awx):
     result = _configure(fake_awx, "-e", "llmops_awx_hf_token=")[0]
     assert result.returncode != 0
     assert "Credential 'llmops-kserve Hugging Face' does not exist in AWX" in result.stdout
+    assert not fake_awx.objects["job_templates"]
+
+
+# --------------------------------------------------------------------------- templates accept only their survey
+
+
+# What a launcher may still choose: check mode, diff and verbosity only show more or change nothing.
+LAUNCH_PROMPTS_ALLOWED = {"ask_job_type_on_launch", "ask_diff_mode_on_launch", "ask_verbosity_on_launch"}
+
+
+class _PlaybookLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
+    """Reads a playbook's YAML, with Ansible's !unsafe tag as a plain string."""
+
+
+_PlaybookLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+
+
+def _job_template_task() -> dict:
+    tasks = yaml.load((AWX / "configure.yml").read_text(), Loader=_PlaybookLoader)[0]["tasks"]  # noqa: S506
+    found = [t for t in tasks if "awx.awx.job_template" in t]
+    assert len(found) == 1, "awx/configure.yml must create the job templates in one awx.awx.job_template task"
+    return found[0]["awx.awx.job_template"]
+
+
+def test_templates_accept_only_their_survey():
+    """Job templates run with a cluster-admin credential: no launch-time extra variables, inventory or tags.
+
+    Every ask_*_on_launch option of awx.awx.job_template is set literally (not from a variable a user could flip),
+    and only check mode, diff and verbosity are true. No template entry may ask for variables, and none has fixed
+    extra_vars; a template without a survey takes no input at launch at all.
+    """
+    from ansible_collections.awx.awx.plugins.modules import job_template as awx_job_template  # pylint: disable=import-outside-toplevel
+
+    options = yaml.safe_load(awx_job_template.DOCUMENTATION)["options"]
+    prompts = {name for name in options if name.startswith("ask_") and name.endswith("_on_launch")}
+    args = _job_template_task()
+    missing = sorted(prompts - set(args))
+    assert not missing, f"awx/configure.yml leaves these launch prompts to AWX's default: {missing}"
+    for name in sorted(prompts):
+        assert args[name] is (name in LAUNCH_PROMPTS_ALLOWED), f"{name}: {args[name]!r}"
+    assert "extra_vars" not in args
+    assert args["survey_enabled"] == "{{ item.survey is defined }}"
+    offenders = [t["name"] for t in JOB_TEMPLATES if set(t) - {"name", "description", "playbook", "survey", "hf_credential"}]
+    assert not offenders, f"job templates with keys configure.yml does not know (ask_variables?): {offenders}"
+
+
+def test_configure_refuses_a_template_asking_for_variables(fake_awx, tmp_path):
+    """An old vars file that still sets ask_variables is refused before anything is created in AWX."""
+    templates = [dict(JOB_TEMPLATES[0], ask_variables=True)]
+    extra = tmp_path / "templates.yml"
+    extra.write_text(yaml.safe_dump({"llmops_awx_job_templates": templates}))
+    result = _configure(fake_awx, "-e", f"@{extra}")[0]
+    assert result.returncode != 0
+    assert "take no ask_variables" in result.stdout, result.stdout[-3000:]
     assert not fake_awx.objects["job_templates"]
 
 
