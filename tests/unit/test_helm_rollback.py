@@ -6,6 +6,7 @@ list). The module's run against Helm and a cluster is tested in tests/e2e/test_d
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -65,10 +66,16 @@ def test_a_failed_newest_revision_is_rolled_back_even_to_its_own_number():
     assert hr.plan_rollback("m", history(entries), 1)[0] is True
 
 
-@pytest.mark.parametrize("revision, message", [(0, "revision=0 is not a Helm revision"), (-1, "allowed: an integer >= 1"),
-                                                (7, "revision 7 of release m is not in its history (revisions kept: 1, 2, 3)")])
+BAD_REVISIONS = [
+    (0, "revision=0 is not a Helm revision"),
+    (-1, "allowed: an integer >= 1"),
+    (7, "revision 7 of release m is not in its history (revisions kept: 1, 2, 3)"),
+]
+
+
+@pytest.mark.parametrize("revision, message", BAD_REVISIONS)
 def test_bad_revisions_are_refused_with_the_reason(revision, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ValueError, match=re.escape(message)):
         hr.plan_rollback("m", history(), revision)
 
 
