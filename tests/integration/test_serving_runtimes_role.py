@@ -341,7 +341,7 @@ serving_runtimes_catalog_overrides:
     # the registry mirror applies to every image, the new platform's included
     images = {name: doc["spec"]["containers"][0]["image"] for name, doc in stored.items()}
     assert images["llmops-vllm-mi300"] == "mirror.example.com:5000/rocm/vllm:0.11.0-rocm7.0"
-    assert images["llmops-vllm-xeon"] == "mirror.example.com:5000/vllm/vllm-openai-cpu:v0.11.0"
+    assert images["llmops-vllm-xeon"] == "mirror.example.com:5000/vllm/vllm-openai-cpu:v0.32.0"
     assert all(image.startswith("mirror.example.com:5000/") for image in images.values()), images
 
 

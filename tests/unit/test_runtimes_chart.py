@@ -187,7 +187,8 @@ def test_vllm_xeon(default):
 def test_vllm_gaudi(default, name):
     doc = default[name]
     c = container(doc)
-    assert c["image"].startswith("vault.habana.ai/gaudi-docker/") and "/vllm-plugin-" in c["image"]
+    # Intel names its vLLM images habanalabs/vllm-<vllm>-pt<fork|upstream>-<pt> (Gaudi 1.24+; vllm-plugin-<pt> before)
+    assert c["image"].startswith("vault.habana.ai/gaudi-docker/") and "/habanalabs/vllm-" in c["image"]
     res = c["resources"]
     assert res["limits"]["habana.ai/gaudi"] == res["requests"]["habana.ai/gaudi"] == "1"
     # hugepages: requests must equal limits, and memory must be requested alongside
