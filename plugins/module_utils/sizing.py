@@ -9,10 +9,16 @@ From a Hugging Face ``config.json`` (and optionally a known parameter count):
   (MLA models such as DeepSeek V2/V3 cache one latent per token instead:
   layers x (kv_lora_rank + qk_rope_head_dim) x kv bytes x tokens)
 * per platform: the smallest power-of-two tensor-parallel size whose per-device share fits in
-  ``device memory x memory_utilization`` (with ``runtime_overhead_gib`` per device for activations,
-  CUDA graphs / HPU graphs and the like), no larger than the devices of one node, and dividing the
-  number of attention heads (what vLLM requires). KV heads are split across devices, or replicated
-  when there are fewer KV heads than devices.
+  ``device memory x memory_utilization`` (with an overhead per device: the activation peak of vLLM's
+  profiling prefill, which grows with ``max_num_batched_tokens`` and the model's width, plus a fixed
+  ``runtime_overhead_gib`` for CUDA graphs / HPU graphs and the runtime), no larger than the devices of
+  one node, and dividing the number of attention heads (what vLLM requires). KV heads are split across
+  devices, or replicated when there are fewer KV heads than devices.
+* activation peak = max_num_batched_tokens x (KV bytes of one token + ACTIVATION_BYTES_PER_MLP_UNIT x
+  experts per token x MLP intermediate size) / tensor parallel, fitted to prefill peaks measured on an
+  H200 (bf16; Llama-3.1-8B, Qwen3-8B, Mixtral-8x7B, Gemma-3-27B at 2k-16k tokens: all 16 within -6% and
+  +14%; e.g. Llama-3.1-8B 0.99 GiB measured, 1.00 GiB here at 4096 tokens). vLLM sizes its profiling
+  run by ``max_num_batched_tokens``; the chart passes the same number to vLLM.
 
 When the parameter count is not given it is estimated from the architecture (embeddings, attention
 with GQA/MQA/MLA, gated or plain MLP, MoE experts, norms); the estimate matches the published sizes
@@ -27,6 +33,11 @@ import math
 import re
 
 GIB = 1024 ** 3
+# Bytes of transient MLP activations per token per unit of intermediate size, at 16-bit activations
+# (gate/up projection output, activation, product). Fitted, with the KV term, to facts.md's measured peaks.
+ACTIVATION_BYTES_PER_MLP_UNIT = 9.2
+# vLLM's default on H100/H200 for the OpenAI server (2048 on smaller GPUs and on CPU): the chart's default too.
+DEFAULT_MAX_NUM_BATCHED_TOKENS = 8192
 
 DTYPE_BYTES = {
     "float32": 4.0,
@@ -175,6 +186,9 @@ def model_dims(config):
         "max_position_embeddings": _first(cfg, "max_position_embeddings", "n_positions", "max_sequence_length",
                                           "seq_length", "model_max_length"),
         "experts": int(experts or 0),
+        "experts_per_token": _first(cfg, "num_experts_per_tok", "moe_topk", "num_selected_experts",
+                                    "experts_per_token"),
+        "moe_intermediate_size": cfg.get("moe_intermediate_size"),
         "kv_lora_rank": cfg.get("kv_lora_rank"),
         "qk_rope_head_dim": cfg.get("qk_rope_head_dim"),
         "dtype": _config_dtype(config, cfg),
@@ -304,6 +318,17 @@ def kv_bytes_per_token(dims, kv_bytes, tensor_parallel=1):
     return int(2 * dims["layers"] * heads_per_device * dims["head_dim"] * kv_bytes)
 
 
+def activation_bytes(dims, max_num_batched_tokens, kv_bytes, tensor_parallel=1, act_bytes=2.0):
+    """Activation peak of one prefill of max_num_batched_tokens tokens on ONE device (see module doc)."""
+    inter = dims.get("intermediate_size") or 4 * dims["hidden_size"]
+    top_k = 1
+    if dims.get("experts"):
+        inter = dims.get("moe_intermediate_size") or inter
+        top_k = int(dims.get("experts_per_token") or 2)
+    mlp = ACTIVATION_BYTES_PER_MLP_UNIT * (act_bytes / 2.0) * top_k * inter / float(tensor_parallel)
+    return int(max_num_batched_tokens * (kv_bytes_per_token(dims, kv_bytes, tensor_parallel) + mlp))
+
+
 def _gib(value):
     return round(value / float(GIB), 2)
 
@@ -316,12 +341,16 @@ def _pow2_upto(limit):
 
 
 def size_platform(name, entry, dims, weights, kv_bytes, max_model_len, concurrency, memory_utilization,
-                  overhead_gib):
+                  overhead_gib, max_num_batched_tokens=DEFAULT_MAX_NUM_BATCHED_TOKENS, act_bytes=2.0):
     """TP size and devices for one platform entry ({device, resource, device_memory_gib, devices_per_node})."""
     device_gib = float(entry["device_memory_gib"])
     per_node = int(entry["devices_per_node"])
     usable = device_gib * GIB * memory_utilization
-    overhead = overhead_gib * GIB
+
+    def overhead_at(tp):
+        return overhead_gib * GIB + activation_bytes(dims, max_num_batched_tokens, kv_bytes, tp, act_bytes)
+
+    overhead = overhead_at(1)
     tokens = max_model_len * concurrency
     result = {
         "platform": name,
@@ -335,7 +364,9 @@ def size_platform(name, entry, dims, weights, kv_bytes, max_model_len, concurren
         "devices": None,
         "weights_gib_per_device": None,
         "kv_cache_gib_per_device": None,
-        "overhead_gib_per_device": round(overhead_gib, 2),
+        "overhead_gib_per_device": _gib(overhead),
+        "activation_gib_per_device": _gib(overhead - overhead_gib * GIB),
+        "max_num_batched_tokens": max_num_batched_tokens,
         "required_gib_per_device": None,
         "headroom_gib_per_device": None,
         "max_concurrency": None,
@@ -350,11 +381,13 @@ def size_platform(name, entry, dims, weights, kv_bytes, max_model_len, concurren
         per_token = kv_bytes_per_token(dims, kv_bytes, tp)
         weights_dev = weights / float(tp)
         kv_dev = per_token * tokens
+        overhead = overhead_at(tp)
         need = weights_dev + kv_dev + overhead
-        last = (tp, weights_dev, kv_dev, need)
+        last = (tp, weights_dev, kv_dev, need, overhead)
         if need <= usable:
             left = usable - weights_dev - overhead
             result.update(
+                overhead_gib_per_device=_gib(overhead), activation_gib_per_device=_gib(overhead - overhead_gib * GIB),
                 fits=True, tensor_parallel_size=tp, devices=tp,
                 weights_gib_per_device=_gib(weights_dev), kv_cache_gib_per_device=_gib(kv_dev),
                 required_gib_per_device=_gib(need), headroom_gib_per_device=_gib(usable - need),
@@ -372,7 +405,7 @@ def size_platform(name, entry, dims, weights, kv_bytes, max_model_len, concurren
     tp = per_node * 2
     while tp <= 4096:
         per_token = kv_bytes_per_token(dims, kv_bytes, tp)
-        if weights / float(tp) + per_token * tokens + overhead <= usable:
+        if weights / float(tp) + per_token * tokens + overhead_at(tp) <= usable:
             needed = tp
             break
         tp *= 2
@@ -380,8 +413,9 @@ def size_platform(name, entry, dims, weights, kv_bytes, max_model_len, concurren
         result["reason"] = ("no tensor-parallel size up to %d divides num_attention_heads %d"
                             % (per_node, dims["attention_heads"]))
         return result
-    tp, weights_dev, kv_dev, need = last
-    result.update(weights_gib_per_device=_gib(weights_dev), kv_cache_gib_per_device=_gib(kv_dev),
+    tp, weights_dev, kv_dev, need, overhead = last
+    result.update(overhead_gib_per_device=_gib(overhead), activation_gib_per_device=_gib(overhead - overhead_gib * GIB),
+                  weights_gib_per_device=_gib(weights_dev), kv_cache_gib_per_device=_gib(kv_dev),
                   required_gib_per_device=_gib(need), headroom_gib_per_device=_gib(usable - need))
     if weights_dev + overhead > usable:
         why = "the weights alone (%.2f GiB per device at TP %d) exceed %.2f GiB usable" % (
@@ -419,8 +453,13 @@ def platform_table(device_memory_gib=None, devices_per_node=None, host_memory_gi
 
 def size_model(config, parameters=None, dtype=None, kv_cache_dtype=None, max_model_len=None, concurrency=1,
                platforms=None, memory_utilization=0.9, runtime_overhead_gib=1.0, device_memory_gib=None,
-               devices_per_node=None, host_memory_gib=DEFAULT_HOST_MEMORY_GIB, parameters_source=None):
+               devices_per_node=None, host_memory_gib=DEFAULT_HOST_MEMORY_GIB, parameters_source=None,
+               max_num_batched_tokens=DEFAULT_MAX_NUM_BATCHED_TOKENS):
     """The whole answer: model numbers, weight and KV memory, and per platform TP/devices."""
+    if (isinstance(max_num_batched_tokens, bool) or not isinstance(max_num_batched_tokens, int)
+            or max_num_batched_tokens < 1):
+        raise SizingError("max_num_batched_tokens: %r must be an integer >= 1 (vLLM's --max-num-batched-tokens, "
+                          "tokens of one prefill batch)" % (max_num_batched_tokens,))
     if not 0 < memory_utilization <= 1:
         raise SizingError("memory_utilization: %r must be greater than 0 and at most 1 (vLLM's "
                           "--gpu-memory-utilization, default 0.9)" % (memory_utilization,))
@@ -470,12 +509,16 @@ def size_model(config, parameters=None, dtype=None, kv_cache_dtype=None, max_mod
     per_token_total = kv_bytes_per_token(dims, kv_bytes, 1)
     kv_total = per_token_total * max_model_len * concurrency
 
+    act_bytes = 4.0 if weight_dtype == "float32" else 2.0
     results = [size_platform(name, table[name], dims, weights, kv_bytes, max_model_len, concurrency,
-                             memory_utilization, runtime_overhead_gib) for name in names]
+                             memory_utilization, runtime_overhead_gib, max_num_batched_tokens, act_bytes)
+               for name in names]
+    activation_total = activation_bytes(dims, max_num_batched_tokens, kv_bytes, 1, act_bytes)
     for item in results:
         if item["platform"] == "xeon" or item["resource"] == "cpu":
             item["vllm_cpu_kvcache_space_gib"] = int(math.ceil(kv_total / float(GIB)))
-            item["memory_request_gib"] = int(math.ceil((weights + kv_total) / float(GIB) + runtime_overhead_gib))
+            item["memory_request_gib"] = int(math.ceil((weights + kv_total + activation_total) / float(GIB)
+                                                       + runtime_overhead_gib))
     return {
         "model": {
             "model_type": dims["model_type"],
@@ -497,6 +540,7 @@ def size_model(config, parameters=None, dtype=None, kv_cache_dtype=None, max_mod
         "max_model_len_source": max_len_source,
         "concurrency": concurrency,
         "memory_utilization": memory_utilization,
+        "max_num_batched_tokens": max_num_batched_tokens,
         "weights_bytes": int(weights),
         "weights_gib": _gib(weights),
         "kv_cache_bytes_per_token": per_token_total,

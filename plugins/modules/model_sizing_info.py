@@ -80,9 +80,18 @@ options:
     default: 0.9
   runtime_overhead_gib:
     description:
-      - GiB per device reserved for activations, CUDA/HPU graphs and the runtime, on top of weights and KV cache.
+      - Fixed GiB per device for CUDA/HPU graphs and the runtime, on top of weights, KV cache and the activation
+        peak (which follows O(max_num_batched_tokens) and the model's width; returned as activation_gib_per_device).
     type: float
     default: 1.0
+  max_num_batched_tokens:
+    description:
+      - Tokens of one prefill batch (vLLM C(--max-num-batched-tokens)); vLLM profiles its activation peak with a
+        batch of this size, so the per-device overhead grows with it (about 1 GiB per 4096 tokens for an 8B Llama,
+        fitted to peaks measured on an H200). The kserve-model chart passes the same value to vLLM
+        (C(model.maxNumBatchedTokens), default 8192, vLLM's own default on H100/H200).
+    type: int
+    default: 8192
   device_memory_gib:
     description:
       - 'Override the device memory of platforms, for example V({"nvidia": 141}) for H200.'
@@ -237,6 +246,11 @@ memory_utilization:
   returned: always
   type: float
   sample: 0.9
+max_num_batched_tokens:
+  description: Tokens of one prefill batch the activation peak was sized for (vLLM C(--max-num-batched-tokens)).
+  returned: always
+  type: int
+  sample: 8192
 weights_bytes:
   description: Weight memory in bytes.
   returned: always
@@ -323,9 +337,19 @@ platforms:
       type: float
       sample: 16.0
     overhead_gib_per_device:
-      description: runtime_overhead_gib.
+      description: runtime_overhead_gib + activation_gib_per_device at this tensor-parallel size.
       type: float
-      sample: 1.0
+      sample: 3.01
+    activation_gib_per_device:
+      description:
+        - Activation peak of a prefill of max_num_batched_tokens tokens on one device (KV of those tokens plus
+          the MLP's transient tensors), split by the tensor-parallel size.
+      type: float
+      sample: 2.01
+    max_num_batched_tokens:
+      description: The max_num_batched_tokens the overhead was computed for.
+      type: int
+      sample: 8192
     required_gib_per_device:
       description: Weights + KV cache + overhead per device.
       type: float
@@ -382,6 +406,7 @@ def argument_spec():
         platforms=dict(type="list", elements="str", default=list(PLATFORMS)),
         memory_utilization=dict(type="float", default=0.9),
         runtime_overhead_gib=dict(type="float", default=1.0),
+        max_num_batched_tokens=dict(type="int", default=8192),
         device_memory_gib=dict(type="dict", default={}),
         devices_per_node=dict(type="dict", default={}),
         host_memory_gib=dict(type="float", default=384.0),
@@ -457,6 +482,7 @@ def main():
             platforms=params["platforms"],
             memory_utilization=params["memory_utilization"],
             runtime_overhead_gib=params["runtime_overhead_gib"],
+            max_num_batched_tokens=params["max_num_batched_tokens"],
             device_memory_gib=params["device_memory_gib"],
             devices_per_node=params["devices_per_node"],
             host_memory_gib=params["host_memory_gib"],

@@ -93,7 +93,8 @@ def test_llama_70b_needs_tp_per_platform():
     assert by["gaudi3"]["tensor_parallel_size"] == 2
     assert by["xeon"]["fits"] is True and by["xeon"]["tensor_parallel_size"] == 1
     assert by["xeon"]["vllm_cpu_kvcache_space_gib"] == 20
-    assert by["xeon"]["memory_request_gib"] == 153  # ceil(131.42 + 20 + 1)
+    # ceil(131.42 weights + 20 KV + 1 runtime + 4.51 activation peak at the default 8192 batched tokens)
+    assert by["xeon"]["memory_request_gib"] == 157
 
 
 def test_does_not_fit_on_one_node_says_how_many_devices():
@@ -210,3 +211,59 @@ def test_parse_parameters_suffixes():
     assert sizing.parse_parameters("494M") == 494000000
     assert sizing.parse_parameters("7e9") == 7 * 10 ** 9
     assert sizing.parse_parameters(8030261248) == 8030261248
+
+
+# --- activation peak: follows max_num_batched_tokens and the model's width -------------------------
+# Prefill activation peaks measured on an H200 (bf16, facts.md): tokens -> GiB.
+MEASURED_PEAKS = {
+    "llama-3.1-8b": (LLAMA_31_8B, {2048: 0.51, 4096: 0.99, 8192: 1.94, 16384: 3.85}),
+    "mixtral-8x7b": (llama(4096, 14336, 32, 32, 8, 32000, model_type="mixtral", num_local_experts=8,
+                           num_experts_per_tok=2), {2048: 0.78, 4096: 1.57, 8192: 3.13, 16384: 6.26}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MEASURED_PEAKS))
+def test_activation_peak_matches_the_measured_table(name):
+    config, peaks = MEASURED_PEAKS[name]
+    dims = sizing.model_dims(config)
+    for tokens, measured in peaks.items():
+        got = sizing.activation_bytes(dims, tokens, 2.0) / sizing.GIB
+        assert abs(got - measured) / measured < 0.1, (name, tokens, got, measured)
+
+
+def test_overhead_grows_with_max_num_batched_tokens():
+    small = sizing.size_model(LLAMA_31_8B, max_model_len=8192, platforms=["nvidia"], max_num_batched_tokens=2048)
+    large = sizing.size_model(LLAMA_31_8B, max_model_len=8192, platforms=["nvidia"], max_num_batched_tokens=16384)
+    s, l = small["platforms"][0], large["platforms"][0]
+    assert small["max_num_batched_tokens"] == 2048 and s["max_num_batched_tokens"] == 2048
+    assert s["activation_gib_per_device"] == pytest.approx(0.5, abs=0.02)
+    assert l["activation_gib_per_device"] == pytest.approx(4.01, abs=0.02)
+    assert s["overhead_gib_per_device"] == pytest.approx(1.0 + s["activation_gib_per_device"], abs=0.01)
+    assert l["required_gib_per_device"] - s["required_gib_per_device"] == pytest.approx(3.51, abs=0.02)
+
+
+def test_wider_model_has_a_larger_activation_peak():
+    narrow = sizing.activation_bytes(sizing.model_dims(LLAMA_31_8B), 4096, 2.0)
+    wide = sizing.activation_bytes(sizing.model_dims(LLAMA_31_70B), 4096, 2.0)
+    assert wide > 2 * narrow
+
+
+def test_batched_tokens_decide_whether_it_fits():
+    # Llama-3.1-8B on one 24 GiB device at 0.9: 14.96 GiB weights + 1 GiB KV (8k) + 1 GiB runtime leaves
+    # ~4.6 GiB: 2048 batched tokens (0.5 GiB) fit, 32768 (8 GiB) do not.
+    kw = dict(max_model_len=8192, platforms=["nvidia"], device_memory_gib={"nvidia": 24}, devices_per_node={"nvidia": 1})
+    assert sizing.size_model(LLAMA_31_8B, max_num_batched_tokens=2048, **kw)["platforms"][0]["fits"] is True
+    assert sizing.size_model(LLAMA_31_8B, max_num_batched_tokens=32768, **kw)["platforms"][0]["fits"] is False
+
+
+def test_activation_peak_is_split_by_tensor_parallel():
+    dims = sizing.model_dims(LLAMA_31_70B)
+    one = sizing.activation_bytes(dims, 8192, 2.0, 1)
+    four = sizing.activation_bytes(dims, 8192, 2.0, 4)
+    assert four == pytest.approx(one / 4, rel=0.01)
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, "8k", 1.5])
+def test_bad_max_num_batched_tokens_names_the_field(bad):
+    with pytest.raises(sizing.SizingError, match="max_num_batched_tokens"):
+        sizing.size_model(LLAMA_31_8B, max_model_len=4096, max_num_batched_tokens=bad)
