@@ -632,3 +632,81 @@ def test_schema_token_check_is_anywhere(validator):
     assert len(paths) > 30
     accepted = [p for p in paths if not list(validator.iter_errors(put(base, p, TOKEN)))]
     assert accepted == []
+
+
+# --- download credentials and revision (KServe's storage initializer) ------------------------------------------
+
+STORAGE_SECRET_ANNOTATIONS = ("serving.kserve.io/storageSecretName", "serving.kserve.io/secretName")
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+@needs_helm
+@pytest.mark.parametrize("mode", MODES)
+def test_storage_initializer_gets_the_token_secret_by_annotation(mode):
+    """KServe's pod webhook gives the storage-initializer init container HF_TOKEN only from the Secret named by the
+    storage secret annotation (or the ServiceAccount's Secrets), never from the model container's env: the chart
+    names the hf-token Secret under both annotation names KServe ships (manifests / Helm chart defaults)."""
+    isvc = isvc_of(render([values_file("nvidia")], [f"deploymentMode={mode}", "hfToken.secretName=my-hf"]))
+    annotations = isvc["metadata"]["annotations"]
+    for key in STORAGE_SECRET_ANNOTATIONS:
+        assert annotations[key] == "my-hf"
+    assert isvc["spec"]["predictor"]["model"]["storageUri"].startswith("hf://")
+    # the model container keeps its own reference (by name: the token is never in the manifest)
+    ref = env_map(isvc["spec"]["predictor"]["model"])["HF_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "my-hf", "key": "HF_TOKEN"}
+
+
+@needs_helm
+@pytest.mark.parametrize("sets", [
+    ["hfToken.enabled=false"],
+    ["model.storageUri=s3://bucket/model"],       # the annotated Secret would replace the ServiceAccount's s3 Secrets
+    ["modelCache.enabled=true"],                  # the predictor reads the PVC; the download Job has its own env
+    ["--set-json", "hfToken.storageSecretNameAnnotations=[]"],
+], ids=["no token", "s3 source", "model cache", "annotations off"])
+def test_no_storage_secret_annotation_when_not_downloading_from_the_hub_with_a_token(sets):
+    extra = sets if sets[0] == "--set-json" else []
+    isvc = isvc_of(render([values_file("nvidia")], [] if extra else sets, extra=extra))
+    assert not set(STORAGE_SECRET_ANNOTATIONS) & set(isvc["metadata"]["annotations"])
+
+
+@needs_helm
+def test_user_annotation_of_the_same_name_wins():
+    isvc = isvc_of(render([values_file("nvidia")], ["annotations.serving\\.kserve\\.io/secretName=other"]))
+    assert isvc["metadata"]["annotations"]["serving.kserve.io/secretName"] == "other"
+    assert isvc["metadata"]["annotations"]["serving.kserve.io/storageSecretName"] == "hf-token"
+
+
+@needs_helm
+@pytest.mark.parametrize("revision", [SHA, "main", "v1.0"])
+def test_model_revision_becomes_the_storage_uri(revision):
+    isvc = isvc_of(render([values_file("nvidia")], [f"model.revision={revision}"]))
+    model_id = yaml.safe_load(Path(values_file("nvidia")).read_text())["model"]["id"]
+    assert isvc["spec"]["predictor"]["model"]["storageUri"] == f"hf://{model_id}:{revision}"
+
+
+@needs_helm
+def test_model_revision_is_downloaded_by_the_cache_job():
+    docs = render([values_file("nvidia")], [f"model.revision={SHA}", "modelCache.enabled=true"])
+    job = by_kind(docs, "Job")[0]
+    assert job["spec"]["template"]["spec"]["initContainers"][0]["args"][0].endswith(f":{SHA}")
+
+
+@needs_helm
+@pytest.mark.parametrize(("sets", "needles"), [
+    ([f"model.revision={SHA}", "model.storageUri=hf://a/b"], ["model.revision", "model.storageUri", "hf://a/b"]),
+    (["model.revision=refs/pr/1"], ["/model/revision", "does not match pattern"]),
+    (["model.revision=main:x"], ["/model/revision"]),
+    (["hfToken.secretKey=token"], ["hfToken.secretKey=\"token\"", "HF_TOKEN", "storageSecretNameAnnotations"]),
+], ids=["revision and uri", "revision with slash", "revision with colon", "secret key not HF_TOKEN"])
+def test_bad_revision_and_secret_key_fail_naming_the_field(sets, needles):
+    proc = template_proc([values_file("nvidia")], sets)
+    assert proc.returncode != 0
+    for needle in needles:
+        assert needle in proc.stderr, (needle, proc.stderr)
+
+
+@needs_helm
+def test_other_secret_key_is_fine_when_the_service_account_brings_credentials():
+    isvc = isvc_of(render([values_file("nvidia")], ["hfToken.secretKey=token"],
+                          extra=["--set-json", "hfToken.storageSecretNameAnnotations=[]"]))
+    assert env_map(isvc["spec"]["predictor"]["model"])["HF_TOKEN"]["valueFrom"]["secretKeyRef"]["key"] == "token"

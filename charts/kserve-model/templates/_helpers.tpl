@@ -85,7 +85,28 @@ Standard
 
 {{/* Where the weights come from (the download source when the model cache is on). */}}
 {{- define "kserve-model.sourceUri" -}}
-{{- default (printf "hf://%s" .Values.model.id) .Values.model.storageUri -}}
+{{- if .Values.model.storageUri -}}
+{{- .Values.model.storageUri -}}
+{{- else if .Values.model.revision -}}
+{{- printf "hf://%s:%s" .Values.model.id .Values.model.revision -}}
+{{- else -}}
+{{- printf "hf://%s" .Values.model.id -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Annotations naming the hf-token Secret for KServe's storage initializer (one per line, "key: value"), or
+nothing: only for an hf:// storageUri with hfToken.enabled and no model cache (the predictor then reads a PVC).
+*/}}
+{{- define "kserve-model.storageSecretAnnotations" -}}
+{{- $uri := include "kserve-model.storageUri" . -}}
+{{- if and .Values.hfToken.enabled (not .Values.modelCache.enabled) (hasPrefix "hf://" $uri) -}}
+{{- range .Values.hfToken.storageSecretNameAnnotations }}
+{{- if not (hasKey $.Values.annotations .) }}
+{{ . }}: {{ $.Values.hfToken.secretName | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
 {{- end -}}
 
 {{- define "kserve-model.cacheClaim" -}}
@@ -184,6 +205,12 @@ allowed. Included once, from inferenceservice.tpl.
 {{- end -}}
 {{- if hasKey .Values.model.env "HF_TOKEN" -}}
 {{- fail "model.env.HF_TOKEN must not be set: the token comes from the Secret named by hfToken.secretName (key hfToken.secretKey)" -}}
+{{- end -}}
+{{- if and .Values.model.revision .Values.model.storageUri -}}
+{{- fail (printf "model.revision=%q applies to the default source hf://<model.id>, but model.storageUri=%q is set: put the revision in the URI (hf://owner/model:revision) or leave model.storageUri empty" .Values.model.revision .Values.model.storageUri) -}}
+{{- end -}}
+{{- if and .Values.hfToken.enabled .Values.hfToken.storageSecretNameAnnotations (ne .Values.hfToken.secretKey "HF_TOKEN") (include "kserve-model.storageSecretAnnotations" .) -}}
+{{- fail (printf "hfToken.secretKey=%q: KServe's storage initializer takes the token only from the key HF_TOKEN of the Secret named by the storage secret annotation; store the token under HF_TOKEN in Secret %q, or set hfToken.storageSecretNameAnnotations=[] and give the predictor's ServiceAccount the credentials" .Values.hfToken.secretKey .Values.hfToken.secretName) -}}
 {{- end -}}
 {{- if .Values.modelCache.enabled -}}
 {{- $src := include "kserve-model.sourceUri" . -}}

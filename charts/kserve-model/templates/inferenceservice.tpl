@@ -31,6 +31,9 @@ metadata:
     {{- end }}
     llmops.kserve/model-id: {{ $m.id | quote }}
     llmops.kserve/served-model-name: {{ $served | quote }}
+    {{- with include "kserve-model.storageSecretAnnotations" . | trim }}
+    {{- . | nindent 4 }}
+    {{- end }}
     {{- with .Values.annotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -147,9 +150,6 @@ spec:
         - {{ printf "--dtype=%s" $m.dtype | quote }}
         {{- if not (kindIs "invalid" $m.maxModelLen) }}
         - {{ printf "--max-model-len=%d" (int $m.maxModelLen) | quote }}
-        {{- end }}
-        {{- if and (ne .Values.runtime.flavour "hf") (not (kindIs "invalid" $m.maxNumBatchedTokens)) }}
-        - {{ printf "--max-num-batched-tokens=%d" (int $m.maxNumBatchedTokens) | quote }}
         {{- end }}
         {{- if not (kindIs "invalid" $m.gpuMemoryUtilization) }}
         - {{ printf "--gpu-memory-utilization=%v" $m.gpuMemoryUtilization | quote }}
