@@ -151,6 +151,9 @@ spec:
         {{- if not (kindIs "invalid" $m.maxModelLen) }}
         - {{ printf "--max-model-len=%d" (int $m.maxModelLen) | quote }}
         {{- end }}
+        {{- if and (ne .Values.runtime.flavour "hf") (not (kindIs "invalid" $m.maxNumBatchedTokens)) }}
+        - {{ printf "--max-num-batched-tokens=%d" (int $m.maxNumBatchedTokens) | quote }}
+        {{- end }}
         {{- if not (kindIs "invalid" $m.gpuMemoryUtilization) }}
         - {{ printf "--gpu-memory-utilization=%v" $m.gpuMemoryUtilization | quote }}
         {{- end }}
