@@ -4,6 +4,10 @@
 {{- $served := include "kserve-model.servedName" . -}}
 {{- $p := .Values.predictor -}}
 {{- $m := .Values.model -}}
+{{- /* Checksum of the values that shape the predictor Pods (replica counts and scaling excluded): KServe copies
+the InferenceService's annotations into the pod template, so the deploy role can tell a finished rollout of this
+release revision from the Pods of the previous one (roles/model_deploy/tasks/wait.yml). */ -}}
+{{- $podValues := dict "platform" .Values.platform "deploymentMode" .Values.deploymentMode "runtime" .Values.runtime "model" $m "accelerator" .Values.accelerator "resources" .Values.resources "hfToken" .Values.hfToken "modelCache" .Values.modelCache "commonLabels" .Values.commonLabels "annotations" .Values.annotations "predictor" (omit $p "minReplicas" "maxReplicas" "scaleToZero" "scaleMetric" "scaleTarget" "autoscalerClass" "canaryTrafficPercent" "containerConcurrency" "timeoutSeconds") -}}
 {{- $minReplicas := ternary 0 (int $p.minReplicas) $p.scaleToZero -}}
 {{- $devices := include "kserve-model.deviceCount" . -}}
 {{- $requests := deepCopy (default (dict) .Values.resources.requests) -}}
@@ -31,6 +35,7 @@ metadata:
     {{- end }}
     llmops.kserve/model-id: {{ $m.id | quote }}
     llmops.kserve/served-model-name: {{ $served | quote }}
+    llmops.kserve/pod-checksum: {{ $podValues | toJson | sha256sum | trunc 16 | quote }}
     {{- with include "kserve-model.storageSecretAnnotations" . | trim }}
     {{- . | nindent 4 }}
     {{- end }}
