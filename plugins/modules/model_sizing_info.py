@@ -406,7 +406,7 @@ def argument_spec():
         platforms=dict(type="list", elements="str", default=list(PLATFORMS)),
         memory_utilization=dict(type="float", default=0.9),
         runtime_overhead_gib=dict(type="float", default=1.0),
-        max_num_batched_tokens=dict(type="int", default=8192),
+        max_num_batched_tokens=dict(type="int", default=8192, no_log=False),  # tokens of a batch, not a secret
         device_memory_gib=dict(type="dict", default={}),
         devices_per_node=dict(type="dict", default={}),
         host_memory_gib=dict(type="float", default=384.0),
