@@ -247,3 +247,71 @@ def test_dra_devices_are_reported_as_not_counted(kubeconfig, core):
         custom.delete_cluster_custom_object("resource.k8s.io", "v1", "resourceslices", name)
     ok, result = run_module(kubeconfig, {"report_nodes": "none", "check_dra": False})
     assert ok and result["dra"] is None
+
+
+def make_predictor_pod(core, namespace, isvc, node, gpus):
+    """A pod shaped like KServe's predictor pods: the InferenceService label and the model in kserve-container."""
+    core.create_namespaced_pod(namespace, {
+        "metadata": {"name": "%s-predictor-0" % isvc, "labels": {"serving.kserve.io/inferenceservice": isvc,
+                                                                 "component": "predictor"}},
+        "spec": {"nodeName": node, "tolerations": [GPU_TOLERATION],
+                 "containers": [{"name": "kserve-container", "image": "registry.invalid/fake:1",
+                                 "resources": {"requests": {GPU: str(gpus), "cpu": "1"}, "limits": {GPU: str(gpus)}}}]}})
+
+
+def test_own_inferenceservice_pods_on_a_full_cluster(kubeconfig, core, namespace):
+    """Re-applying models that hold every free GPU fits; scaling one up, or surging a changed request, does not."""
+    ok, before = run_module(kubeconfig, {"report_nodes": "accelerators"})
+    assert ok, before
+    base = free_gpus(before)
+    for node in H100:
+        assert base.get(node, 0) >= 2, "%s has only %s GPUs free before the test" % (node, base.get(node))
+    make_predictor_pod(core, namespace, "model-a", H100[0], base[H100[0]])
+    make_predictor_pod(core, namespace, "model-b", H100[1], base[H100[1]])
+
+    def req(name, gpus, **extra):
+        return dict({"name": name, "resource": GPU, "count": gpus, "tolerations": [GPU_TOLERATION],
+                     "resources": {"cpu": "1"}, "inferenceservice": name, "namespace": namespace}, **extra)
+
+    both = [req("model-a", base[H100[0]]), req("model-b", base[H100[1]])]
+    ok, result = run_module(kubeconfig, {"report_nodes": "accelerators", "requests": both})
+    assert ok, result
+    assert free_gpus(result)[H100[0]] == 0 and free_gpus(result)[H100[1]] == 0
+    assert result["fits"] is True, result["requests"]
+    assert [r["rollout"] for r in result["requests"]] == ["unchanged", "unchanged"]
+    assert [r["running_pods"] for r in result["requests"]] == [1, 1]
+    assert result["requests"][0]["placements"] == [H100[0]]
+
+    # the same pods belong to nobody the request names: refused (what every re-run got before)
+    ok, result = run_module(kubeconfig, {"report_nodes": "none", "requests": [
+        dict(both[0], inferenceservice=None, namespace=None)]})
+    assert ok and result["fits"] is False and result["requests"][0]["rollout"] == "install"
+
+    # one more replica: the running one keeps its GPUs, the new one finds none
+    ok, result = run_module(kubeconfig, {"report_nodes": "none", "requests": [req("model-a", base[H100[0]], replicas=2),
+                                                                              both[1]]})
+    assert ok and result["fits"] is False
+    scaled = result["requests"][0]
+    assert scaled["rollout"] == "scale" and scaled["unplaced_replicas"] == 1
+    assert "%s 0, %s 0" % H100 in scaled["reason"]
+
+    # a changed request: RollingUpdate (KServe's default) needs room beside the old pod; Recreate frees it first
+    ok, result = run_module(kubeconfig, {"report_nodes": "none", "requests": [req("model-a", 1), both[1]]})
+    assert ok and result["fits"] is False
+    surge = result["requests"][0]
+    assert surge["rollout"] == "surge" and surge["surge_pods"] == 1
+    assert "the rolling update needs 1 nvidia.com/gpu more" in surge["reason"]
+    ok, result = run_module(kubeconfig, {"report_nodes": "none", "requests": [
+        req("model-a", 1, strategy={"type": "Recreate"}), both[1]]})
+    assert ok and result["fits"] is True and result["requests"][0]["rollout"] == "recreate"
+    ok, result = run_module(kubeconfig, {"report_nodes": "none", "requests": [
+        req("model-a", 1, strategy={"maxSurge": 0, "maxUnavailable": 1}), both[1]]})
+    assert ok and result["fits"] is True and result["requests"][0]["rollout"] == "surge"
+
+    # bad input names the field
+    ok, result = run_module(kubeconfig, {"requests": [dict(req("model-a", 1), namespace=None)]})
+    assert not ok and "requests[0] (model-a).namespace: None must be the namespace" in result["msg"]
+    ok, result = run_module(kubeconfig, {"requests": [req("model-a", 1, strategy={"max_surge": "lots"})]})
+    assert not ok and "strategy.max_surge: 'lots' must be a whole number >= 0 or a percentage" in result["msg"]
+    ok, result = run_module(kubeconfig, {"requests": [req("model-a", 1, strategy={"type": "BlueGreen"})]})
+    assert not ok and "BlueGreen" in result["msg"]
