@@ -532,7 +532,7 @@ TOKEN_FIELDS = [
     ("annotations.token", TOKEN, "/annotations/token"),
     ("ingress.annotations.auth", TOKEN, "/ingress/annotations/auth"),
     ("predictor.affinity.nodeAffinity.note", TOKEN, "/predictor/affinity/nodeAffinity/note"),
-    ("model.securityContext.seLinuxOptions.user", TOKEN, "/model/securityContext/seLinuxOptions/user"),
+    ("model.securityContext.seccompProfile.localhostProfile", TOKEN, "/model/securityContext/seccompProfile/localhostProfile"),
     ("resources.requests.cpu", TOKEN, "/resources/requests/cpu"),
 ]
 
@@ -563,6 +563,88 @@ def test_release_names_kserve_cannot_use_are_refused(name):
     proc = template_proc([values_file("cpu-tiny")], release=name)
     assert proc.returncode != 0
     assert name in proc.stderr and "45 characters" in proc.stderr
+
+
+# --- what a launcher cannot reach: privileged, hostPath, capabilities beyond the runtime's -----------------------
+# AWX surveys and extra variables end in these values (issue 13 item 5). The runtime entries of charts/kserve-runtimes
+# declare the capabilities their containers add; a model may add only those of its runtime, never more.
+
+ESCALATIONS = {
+    "privileged": ({"model": {"securityContext": {"privileged": True}}}, ["/model/securityContext/privileged"]),
+    "privilege escalation": ({"model": {"securityContext": {"allowPrivilegeEscalation": True}}},
+                             ["/model/securityContext/allowPrivilegeEscalation"]),
+    "capability not declared by any runtime": ({"model": {"securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}},
+                                               ["/model/securityContext/capabilities/add/0", "SYS_NICE"]),
+    "NET_ADMIN": ({"model": {"securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}}},
+                  ["/model/securityContext/capabilities/add/0"]),
+    "SELinux type (spc_t is privileged)": ({"model": {"securityContext": {"seLinuxOptions": {"type": "spc_t"}}}},
+                                           ["/model/securityContext", "seLinuxOptions"]),
+    "unmasked /proc": ({"model": {"securityContext": {"procMount": "Unmasked"}}}, ["/model/securityContext", "procMount"]),
+    "unconfined seccomp": ({"model": {"securityContext": {"seccompProfile": {"type": "Unconfined"}}}},
+                           ["/model/securityContext/seccompProfile/type"]),
+    "hostPath volume on the predictor": (
+        {"predictor": {"volumes": [{"name": "root", "hostPath": {"path": "/"}}]}}, ["/predictor", "'volumes' not allowed"]),
+    "hostPath mount in the model container": (
+        {"model": {"volumeMounts": [{"name": "root", "mountPath": "/host"}]}}, ["/model", "'volumeMounts' not allowed"]),
+    "host network": ({"predictor": {"hostNetwork": True}}, ["/predictor", "'hostNetwork' not allowed"]),
+    "host PID": ({"predictor": {"hostPID": True}}, ["/predictor", "'hostPID' not allowed"]),
+}
+
+
+@needs_helm
+@pytest.mark.parametrize("case", sorted(ESCALATIONS))
+def test_values_that_escalate_are_refused(case, tmp_path):
+    """helm template refuses every way a values file (or a survey answer) could escalate the model's pod."""
+    values, needles = ESCALATIONS[case]
+    extra = tmp_path / "values.yaml"
+    extra.write_text(yaml.safe_dump(values))
+    proc = template_proc([values_file("xeon"), str(extra)])
+    assert proc.returncode != 0, f"{case}: rendered although it should be refused"
+    for needle in needles:
+        assert needle in proc.stderr, f"{case}: {needle!r} not in {proc.stderr!r}"
+
+
+@needs_helm
+@pytest.mark.parametrize(("platform", "sets", "runtime"), [
+    ("nvidia", [], "llmops-vllm-nvidia"),
+    ("xeon", ["runtime.flavour=hf"], "llmops-hf-xeon"),
+    ("xeon", ["runtime.name=my-runtime"], "my-runtime"),
+])
+def test_capability_the_runtime_does_not_declare_is_refused(platform, sets, runtime, tmp_path):
+    """SYS_NICE is declared by the vLLM runtimes of Xeon and Gaudi only: on any other runtime a model cannot add it."""
+    extra = tmp_path / "values.yaml"
+    extra.write_text(yaml.safe_dump({"model": {"securityContext": {"capabilities": {"add": ["SYS_NICE"]}}}}))
+    proc = template_proc([values_file(platform), str(extra)], sets)
+    assert proc.returncode != 0, f"{runtime}: SYS_NICE was accepted"
+    assert (f'model.securityContext.capabilities.add: "SYS_NICE" is not declared by runtime {runtime} (it declares: none)'
+            in proc.stderr), proc.stderr
+
+
+@needs_helm
+@pytest.mark.parametrize("platform", ["xeon", "gaudi", "gaudi3"])
+def test_capability_the_runtime_declares_and_hardening_are_accepted(platform, tmp_path):
+    extra = tmp_path / "values.yaml"
+    context = {"capabilities": {"add": ["SYS_NICE"], "drop": ["ALL"]}, "privileged": False,
+               "allowPrivilegeEscalation": False, "runAsNonRoot": True, "readOnlyRootFilesystem": False,
+               "seccompProfile": {"type": "RuntimeDefault"}}
+    extra.write_text(yaml.safe_dump({"model": {"securityContext": context}}))
+    isvc = isvc_of(render([values_file(platform), str(extra)]))
+    assert isvc["spec"]["predictor"]["model"]["securityContext"] == context
+
+
+def test_declared_capabilities_match_the_runtime_catalog():
+    """The model chart's list of what each runtime declares is the kserve-runtimes catalog's, entry by entry."""
+    catalog = yaml.safe_load((ROOT / "charts" / "kserve-runtimes" / "values.yaml").read_text())["catalog"]
+    declared = {name: sorted(((entry.get("securityContext") or {}).get("capabilities") or {}).get("add") or [])
+                for name, entry in catalog.items()}
+    helpers = (CHART / "templates" / "_helpers.tpl").read_text()
+    line = re.search(r"\$declaredCaps := dict (.*?) -}}", helpers).group(1)
+    in_chart = {name: sorted(caps.split()) for name, caps in
+                ((m[0], m[1].replace('"', "")) for m in re.findall(r'"([^"]+)" \(list ([^)]*)\)', line))}
+    assert in_chart == {name: caps for name, caps in declared.items() if caps}, (in_chart, declared)
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    enum = schema["properties"]["model"]["properties"]["securityContext"]["properties"]["capabilities"]["properties"]["add"]
+    assert sorted(enum["items"]["enum"]) == sorted({cap for caps in declared.values() for cap in caps})
 
 
 # --- schema with Python's jsonschema (no helm needed) -------------------------------------------

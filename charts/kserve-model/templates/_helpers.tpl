@@ -206,6 +206,16 @@ allowed. Included once, from inferenceservice.tpl.
 {{- if hasKey .Values.model.env "HF_TOKEN" -}}
 {{- fail "model.env.HF_TOKEN must not be set: the token comes from the Secret named by hfToken.secretName (key hfToken.secretKey)" -}}
 {{- end -}}
+{{- /* The capabilities each runtime entry of charts/kserve-runtimes declares (tests/unit/test_model_chart.py keeps
+       this in step with that chart). A model may add only those of its runtime; the schema refuses privileged. */ -}}
+{{- $declaredCaps := dict "llmops-vllm-xeon" (list "SYS_NICE") "llmops-vllm-gaudi" (list "SYS_NICE") "llmops-vllm-gaudi3" (list "SYS_NICE") -}}
+{{- $runtime := include "kserve-model.runtimeName" . -}}
+{{- $allowedCaps := get $declaredCaps $runtime | default list -}}
+{{- range (dig "capabilities" "add" list (.Values.model.securityContext | default dict)) -}}
+{{- if not (has . $allowedCaps) -}}
+{{- fail (printf "model.securityContext.capabilities.add: %q is not declared by runtime %s (it declares: %s): a model may add only the capabilities its runtime entry declares" . $runtime (ternary "none" (join ", " $allowedCaps) (empty $allowedCaps))) -}}
+{{- end -}}
+{{- end -}}
 {{- if and .Values.model.revision .Values.model.storageUri -}}
 {{- fail (printf "model.revision=%q applies to the default source hf://<model.id>, but model.storageUri=%q is set: put the revision in the URI (hf://owner/model:revision) or leave model.storageUri empty" .Values.model.revision .Values.model.storageUri) -}}
 {{- end -}}
