@@ -186,7 +186,8 @@ class Releases(object):
             if rc != 0:
                 self.charts[key] = (None, None, err.strip() or out.strip())
             else:
-                meta = self.module.parse_yaml_content(out) or {}
+                docs = [doc for doc in self.module.parse_yaml_content(out) if isinstance(doc, dict)]
+                meta = docs[0] if docs else {}
                 self.charts[key] = (meta.get("name"), str(meta.get("version")), "")
         return self.charts[key]
 
