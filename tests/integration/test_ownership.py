@@ -146,6 +146,11 @@ def test_uninstall_models_refuses_a_release_it_did_not_deploy(case, tools, names
     after = tools.release(release, namespace)
     assert after.get("info", {}).get("status") == "deployed" and after["version"] == before["version"]
 
+    # deploying a model of that name would take the release over (helm upgrade): refused the same way
+    rc, out, changed = tools.playbook("playbooks/deploy_models.yml", "-e", models_vars(tmp_path / "v.json", namespace, [release]))
+    assert rc != 0 and "Refusing to deploy over" in out and why in out and changed == 0, out[-3000:]
+    assert tools.release(release, namespace)["version"] == before["version"]
+
 
 def test_uninstall_models_of_a_missing_release_is_nothing_to_do(tools, namespace):
     tools.kubectl("create", "namespace", namespace)
@@ -191,6 +196,11 @@ def test_created_namespace_is_labelled_and_a_foreign_secret_is_kept(tools, names
                                                                                      ["tiny-c"]))
     assert rc == 0, out[-4000:]
     assert tools.get("namespace", namespace)["metadata"]["labels"][MANAGED_BY] == "llmops-kserve"
+    # the mark that lets uninstall tell this release from someone else's
+    values = json.loads(tools.helm("get", "values", "tiny-c", "-n", namespace, "-o", "json").stdout)
+    assert values["commonLabels"]["llmops.kserve/managed-by"] == "llmops-kserve"
+    isvc = tools.get("-n", namespace, "inferenceservice", "tiny-c")
+    assert isvc["metadata"]["labels"]["llmops.kserve/managed-by"] == "llmops-kserve"
     # a Secret of the same name that someone else created (no labels of ours) is not ours to delete
     proc = tools.kubectl("-n", namespace, "create", "secret", "generic", "hf-token", "--from-literal=HF_TOKEN=theirs")
     assert proc.returncode == 0, proc.stderr
