@@ -123,7 +123,7 @@ def test_one_bad_release_does_not_stop_the_others(kubeconfig, helm_bin, namespac
 
 
 def test_bad_input_fails_before_any_change(kubeconfig, helm_bin, namespace, chart, tmp_path):
-    ok, result = run_module(kubeconfig, helm_bin, tmp_path, {"release_namespace": namespace,
-                                                            "releases": releases(chart, ["x", "x"])})
+    spec = {"release_namespace": namespace, "releases": releases(chart, ["x", "x"])}
+    ok, result = run_module(kubeconfig, helm_bin, tmp_path, spec)
     assert not ok and "repeated: {0}/x".format(namespace) in result["msg"]
     assert helm_revisions(helm_bin, kubeconfig, namespace) == {}
