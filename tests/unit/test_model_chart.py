@@ -792,3 +792,11 @@ def test_other_secret_key_is_fine_when_the_service_account_brings_credentials():
     isvc = isvc_of(render([values_file("nvidia")], ["hfToken.secretKey=token"],
                           extra=["--set-json", "hfToken.storageSecretNameAnnotations=[]"]))
     assert env_map(isvc["spec"]["predictor"]["model"])["HF_TOKEN"]["valueFrom"]["secretKeyRef"]["key"] == "token"
+
+
+@needs_helm
+def test_platform_files_derive_the_source_from_the_model_id():
+    """No values file pins a storageUri: an inventory entry's model_id (and revision) decide what is downloaded."""
+    for platform in PLATFORM_FILES:
+        isvc = isvc_of(render([values_file(platform)], ["model.id=acme/other-model", "model.revision=v2"]))
+        assert isvc["spec"]["predictor"]["model"]["storageUri"] == "hf://acme/other-model:v2", platform
