@@ -828,8 +828,8 @@ def _rollout_text(request, plan):
                 "start, so their devices count as free" % running)
     return ("rollout surge: Deployment strategy RollingUpdate (maxSurge %s, maxUnavailable %s for %d replica(s)): "
             "%d new pod(s) start beside %d of its %d running pod(s), which keep their devices until the new ones "
-            "are Ready" % (plan["max_surge"], plan["max_unavailable"], replicas, plan["surge"], plan["surge_beside"],
-                          running))
+            "are Ready" % (plan["max_surge"], plan["max_unavailable"], replicas, plan["surge"],
+                           plan["surge_beside"], running))
 
 
 def _free_text(resource, names, free):
