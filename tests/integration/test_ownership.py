@@ -201,6 +201,10 @@ def test_created_namespace_is_labelled_and_a_foreign_secret_is_kept(tools, names
     assert values["commonLabels"]["llmops.kserve/managed-by"] == "llmops-kserve"
     isvc = tools.get("-n", namespace, "inferenceservice", "tiny-c")
     assert isvc["metadata"]["labels"]["llmops.kserve/managed-by"] == "llmops-kserve"
+    # a re-run (the namespace, the ownership check and the mark included) changes nothing
+    rc, out, changed = tools.playbook("playbooks/deploy_models.yml", "-e", models_vars(tmp_path / "v.json", namespace,
+                                                                                    ["tiny-c"]))
+    assert rc == 0 and changed == 0, out[-4000:]
     # a Secret of the same name that someone else created (no labels of ours) is not ours to delete
     proc = tools.kubectl("-n", namespace, "create", "secret", "generic", "hf-token", "--from-literal=HF_TOKEN=theirs")
     assert proc.returncode == 0, proc.stderr
