@@ -226,6 +226,25 @@ EXAMPLES = r"""
     report_nodes: none
   register: plan
 
+- name: Re-apply a model that already runs (its own pods are not counted against it)
+  llmops.kserve.accelerator_capacity_info:
+    requests:
+      - name: llama-70b
+        resource: nvidia.com/gpu
+        count: 8
+        inferenceservice: llama-70b
+        namespace: llmops-models
+        strategy:
+          type: RollingUpdate
+          max_surge: 25%
+          max_unavailable: 25%
+        tolerations:
+          - key: nvidia.com/gpu
+            operator: Exists
+            effect: NoSchedule
+    report_nodes: none
+  register: rerun
+
 - name: Stop when something does not fit
   ansible.builtin.assert:
     that: plan.fits
