@@ -6,10 +6,11 @@ Running/Ready by kwok (no image runs); the preflight's accelerator_capacity_info
 - re-running the same inventory changes nothing and is not refused (the models' own pods are not counted against
   them; before, every running pod was, and the re-run was refused);
 - one more replica of one model is refused by the preflight, naming the nodes and their free GPUs (a replica-only
-  change scales the Deployment: the running pod keeps its 8 GPUs and the new one needs 8 more);
+  change scales the Deployment: the running pod keeps its 8 GPUs and the new one needs 8 more); so is a third TP-8
+  model (both in one run);
 - a changed request (TP 8 -> 4) is refused: KServe's default RollingUpdate (maxSurge 25% of 1 replica = 1 pod)
-  starts the new pod beside the old one, which holds its GPUs until the new one is Ready;
-- a third TP-8 model is refused, naming the nodes.
+  starts the new pod beside the old one, which holds its GPUs until the new one is Ready (the test checks that the
+  Deployments KServe made have that strategy).
 Works in its own namespace and removes its releases at the end (other e2e modules share the cluster).
 """
 from __future__ import annotations
@@ -94,6 +95,10 @@ def test_two_tp8_models_fill_both_h100_nodes(full_cluster, kube_json):  # noqa: 
     assert sorted(placed) == ["full-a", "full-b"], placed
     assert sorted(node for node, _gpus in placed.values()) == sorted(H100), placed
     assert all(gpus == 8 for _node, gpus in placed.values()), placed
+    # the Deployments KServe made roll as the preflight assumes (our chart sets no deploymentStrategy)
+    for deployment in kube_json("get", "deployments", "-n", NAMESPACE, "-l", "serving.kserve.io/inferenceservice")["items"]:
+        assert deployment["spec"]["strategy"] == {"type": "RollingUpdate",
+                                                  "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
 
 
 def test_rerun_on_a_full_cluster_changes_nothing(full_cluster, playbooks, tmp_path, kubectl_bin, kubeconfig):
@@ -129,13 +134,19 @@ def _refused(playbooks, tmp_path, env, models, kubectl_bin, kubeconfig) -> str:
     return out
 
 
-def test_one_more_replica_is_refused_naming_the_nodes(full_cluster, playbooks, tmp_path, kubectl_bin, kubeconfig):
-    models = [dict(MODELS[0], replicas=2), MODELS[1]]
+def test_one_more_replica_or_a_third_model_is_refused_naming_the_nodes(full_cluster, playbooks, tmp_path,
+                                                                       kubectl_bin, kubeconfig):
+    """One preflight run: full-a scaled to 2 replicas (the running pod keeps its 8 GPUs, the new one needs 8 more)
+    and a new TP-8 model full-c; both refused, each naming the nodes and their free GPUs; full-b is fine."""
+    models = [dict(MODELS[0], replicas=2), MODELS[1], dict(TP8, name="full-c")]
     out = _refused(playbooks, tmp_path, full_cluster, models, kubectl_bin, kubeconfig)
-    problem = problem_of(out, "full-a")
-    assert NODES_FULL in problem
-    assert "rollout scale" in problem and "1 replica(s) added" in problem
+    scaled = problem_of(out, "full-a")
+    assert NODES_FULL in scaled and "needs 8 nvidia.com/gpu on ONE node per replica" in scaled
+    assert "rollout scale" in scaled and "1 replica(s) added" in scaled
+    third = problem_of(out, "full-c")
+    assert NODES_FULL in third and "rollout install" in third
     assert "capacity: model full-b" not in flat(out)
+    assert "full-b: unchanged: fits" in flat(out)
 
 
 def test_changed_request_is_refused_for_the_rolling_update_surge(full_cluster, playbooks, tmp_path, kubectl_bin,
@@ -146,10 +157,3 @@ def test_changed_request_is_refused_for_the_rolling_update_surge(full_cluster, p
     assert "the rolling update needs 4 nvidia.com/gpu more" in problem
     assert "rollout surge" in problem and "maxSurge 25%, maxUnavailable 25%" in problem
     assert NODES_FULL in problem
-
-
-def test_a_third_tp8_model_is_refused_naming_the_nodes(full_cluster, playbooks, tmp_path, kubectl_bin, kubeconfig):
-    out = _refused(playbooks, tmp_path, full_cluster, MODELS + [dict(TP8, name="full-c")], kubectl_bin, kubeconfig)
-    problem = problem_of(out, "full-c")
-    assert NODES_FULL in problem and "rollout install" in problem
-    assert "capacity: model full-a" not in flat(out) and "capacity: model full-b" not in flat(out)
