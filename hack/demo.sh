@@ -2,6 +2,7 @@
 # `make demo`: the main job end to end on the built-in local cluster.
 #   local cluster up -> charts into the local OCI registry -> install the stack (playbooks/install.yml)
 #   -> KServe's real controller as a host process -> playbooks/site.yml (runtimes, preflight, deploy, summary)
+#   -> hack/serve_demo.py: one model really served on the host-runner node, a chat completion printed
 # The cluster stays up afterwards: `make cluster-status`, `make cluster-down`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +31,9 @@ python hack/kserve_controller.py start
 
 step "site.yml: stack (no-op) -> runtimes -> preflight -> deploy -> summary"
 ansible-playbook -i inventory/local playbooks/site.yml
+
+step "real serving: a gated tiny Llama on host-runner-0 (storage initializer + vLLM run from the Pod KServe built), one chat completion"
+python hack/serve_demo.py
 
 step "done"
 echo "kubeconfig: $K8S_AUTH_KUBECONFIG"
