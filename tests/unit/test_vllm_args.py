@@ -139,9 +139,26 @@ def cases() -> list[dict]:
     return out
 
 
+def negative_cases(tmp_dir: Path) -> list[dict]:
+    """Deliberately wrong inputs, checked in the same vLLM process as the real ones (one import of vLLM in all)."""
+    entry = copy.deepcopy(CATALOG["llmops-vllm-xeon"])
+    values = {"catalog": {"llmops-vllm-xeon": {
+        "args": entry["args"] + ["--no-such-flag=1", "--disable-log-requests"],
+        "env": {**entry["env"], "VLLM_NO_SUCH_SETTING": "1"},
+    }}}
+    path = tmp_dir / "bad.yaml"
+    path.write_text(yaml.safe_dump(values), encoding="utf-8")
+    bad_runtime = runtime_containers("-f", str(path))["llmops-vllm-xeon"]
+    runtime = runtime_containers()["llmops-vllm-xeon"]
+    return [
+        {"id": "bad flag in a runtime entry", **kserve_container(bad_runtime, None, ISVC_NAME)},
+        {"id": "bad value", **kserve_container(runtime, {"args": ["--dtype=float13"]}, ISVC_NAME)},
+    ]
+
+
 @pytest.fixture(scope="module")
-def checked(cases) -> dict:
-    return run_checker(cases)
+def checked(cases, tmp_path_factory) -> dict:
+    return run_checker(cases + negative_cases(tmp_path_factory.mktemp("vllm-args")))
 
 
 def test_every_runtime_and_platform_file_is_covered(cases):
@@ -173,30 +190,20 @@ def test_pinned_vllm_matches_the_serving_requirements(checked):
     assert checked["vllm_version"] == pin
 
 
-def test_a_wrong_flag_in_a_runtime_entry_fails_with_its_name(tmp_path):
+def test_a_wrong_flag_in_a_runtime_entry_fails_with_its_name(checked):
     """A deliberately wrong flag (unknown) and a removed one (vLLM dropped --disable-log-requests), injected into a
-    runtime entry of the catalog, and an env var vLLM does not read: the checker names each."""
-    entry = copy.deepcopy(CATALOG["llmops-vllm-xeon"])
-    values = {"catalog": {"llmops-vllm-xeon": {
-        "args": entry["args"] + ["--no-such-flag=1", "--disable-log-requests"],
-        "env": {**entry["env"], "VLLM_NO_SUCH_SETTING": "1"},
-    }}}
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(values), encoding="utf-8")
-    runtime = runtime_containers("-f", str(path))["llmops-vllm-xeon"]
-    out = run_checker([{"id": "bad", **kserve_container(runtime, None, ISVC_NAME)}])
-    errors = "\n".join(out["results"]["bad"]["errors"])
-    assert not out["results"]["bad"]["ok"]
+    runtime entry of the catalog (values file over the chart), and an env var vLLM does not read: each is named."""
+    result = checked["results"]["bad flag in a runtime entry"]
+    errors = "\n".join(result["errors"])
+    assert not result["ok"]
     assert "unrecognized arguments: --no-such-flag=1 --disable-log-requests" in errors
     assert "VLLM_NO_SUCH_SETTING" in errors
 
 
-def test_a_wrong_value_fails_with_vllms_message():
-    runtime = runtime_containers()["llmops-vllm-xeon"]
-    case = kserve_container(runtime, {"args": ["--dtype=float13"]}, ISVC_NAME)
-    out = run_checker([{"id": "bad", **case}])
-    assert not out["results"]["bad"]["ok"]
-    assert "--dtype" in "\n".join(out["results"]["bad"]["errors"])
+def test_a_wrong_value_fails_with_vllms_message(checked):
+    result = checked["results"]["bad value"]
+    assert not result["ok"]
+    assert "--dtype" in "\n".join(result["errors"])
 
 
 def test_missing_serving_venv_fails_and_says_make_tools(tmp_path):
