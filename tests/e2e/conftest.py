@@ -26,10 +26,16 @@ RECAP = re.compile(r"localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+
 
 
 class Playbooks:
-    """Runs our playbooks like a user does (ansible-playbook, argument lists) and keeps every output."""
+    """Runs our playbooks like a user does (ansible-playbook, argument lists) and keeps every output.
 
-    def __init__(self, kubeconfig_path: str):
+    Every run is verbose (-vvv by default; LLMOPS_E2E_VERBOSITY=0..4 changes it): at default verbosity a task that
+    succeeds prints nothing of its arguments or results, so a token that leaked into them would never be seen.
+    test_lifecycle.py greps all these outputs for the token.
+    """
+
+    def __init__(self, kubeconfig_path: str, verbosity: int | None = None):
         self.kubeconfig = kubeconfig_path
+        self.verbosity = int(os.environ.get("LLMOPS_E2E_VERBOSITY", "3")) if verbosity is None else verbosity
         self.outputs: list[str] = []
 
     def run(self, playbook: str, *args: str, env: dict | None = None, inventory: str = "inventory/local",
@@ -40,7 +46,8 @@ class Playbooks:
         for key in ("HF_TOKEN", "HF_ENDPOINT", "HF_HUB_OFFLINE"):
             full_env.pop(key, None)
         full_env.update(env or {})
-        proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", inventory, playbook, *args],
+        verbose = ["-" + "v" * self.verbosity] if self.verbosity > 0 else []
+        proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ansible-playbook"), *verbose, "-i", inventory, playbook, *args],
                               cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout, check=False)
         output = proc.stdout + proc.stderr
         self.outputs.append(output)

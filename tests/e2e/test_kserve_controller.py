@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """KServe's real controller manager and admission webhooks (hack/kserve_controller.py) against the local cluster.
 
-No simulated readiness here: KServe v0.20.0's own code defaults and validates what we create (its webhooks, called
-by the API server over TLS), reconciles InferenceServices into Deployments, Services, HPAs and Ingresses, and
-reports Ready from the Deployment that the real kube-controller-manager rolls out with kwok's Ready pods.
+KServe v0.20.0's own code defaults and validates what we create (its webhooks, called by the API server over TLS),
+reconciles InferenceServices into Deployments, Services, HPAs and Ingresses, and reports Ready from the Deployment
+that the real kube-controller-manager rolls out. The one simulated part is the pods: kwok marks them Running/Ready
+without running any container (no image is pulled, no model is loaded, no request is served).
 
 - the webhook configurations mirror KServe's chart and point at the host process;
 - KServe's validators reject what KServe rejects (so the acceptance checks below are not vacuous) and its
