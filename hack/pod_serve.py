@@ -143,6 +143,19 @@ class PodServer:
             self.init_statuses.append(self._terminated_status(result.name, result.image, result.exit_code,
                                                               result.reason, result.message, result.log_tail))
         failed = [r for r in results if not r.ok]
+        if failed and failed[0].exit_code is not None and \
+                (self.runner.spec.get("restartPolicy") or "Always") == "Always":
+            # What the kubelet shows after an init container of a Deployment's Pod failed: the Pod stays Pending and
+            # the init container waits in CrashLoopBackOff, its last state the terminated run (KServe reads this to
+            # set the InferenceService's modelStatus to FailedToLoad). The runner does not restart it.
+            r = failed[0]
+            last = self.init_statuses[-1]
+            last.update(restartCount=1, lastState={"terminated": last["state"]["terminated"]},
+                        state={"waiting": {"reason": "CrashLoopBackOff",
+                                           "message": f"back-off restarting failed container {r.name}"}})
+            self.reason, self.message = f"Init:{r.reason or 'Error'}", "\n".join(r.log_tail[-10:])[-4000:]
+            self.write()
+            return False
         if failed:
             r = failed[0]
             self._fail(f"Init:{r.reason or 'Error'}", f"init container {r.name} failed ({r.reason}, exit code "

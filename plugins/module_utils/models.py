@@ -152,7 +152,7 @@ def model_readiness(isvcs, names):
     by_name = {}
     for isvc in isvcs or []:
         by_name[isvc.get("metadata", {}).get("name")] = isvc
-    ready, not_ready = [], []
+    ready, not_ready, failed = [], [], []
     for name in names:
         isvc = by_name.get(name)
         if isvc is None:
@@ -163,11 +163,41 @@ def model_readiness(isvcs, names):
         if ready_cond and ready_cond[0].get("status") == "True":
             ready.append(name)
             continue
+        failure = model_failure(isvc)
+        if failure:
+            entry = {"name": name, "reason": failure}
+            failed.append(entry)
+            not_ready.append(entry)
+            continue
         pending = ["%s=%s%s" % (c.get("type"), c.get("status"),
                                 (" (%s)" % (c.get("message") or c.get("reason"))) if (c.get("message") or c.get("reason")) else "")
                    for c in conditions if c.get("status") != "True"]
         not_ready.append({"name": name, "reason": "; ".join(pending) or "no status reported yet (is the KServe controller running?)"})
-    return {"ready": ready, "not_ready": not_ready}
+    return {"ready": ready, "not_ready": not_ready, "failed": failed}
+
+
+FAILED_TRANSITIONS = ("BlockedByFailedLoad", "InvalidSpec")
+
+
+def model_failure(isvc):
+    """KServe's own verdict that a model cannot load, as text, or "" while it may still become Ready.
+
+    KServe (v0.20.0, ``PropagateModelStatus``) sets ``status.modelStatus.transitionStatus`` to
+    ``BlockedByFailedLoad`` when the predictor Pod's ``storage-initializer`` terminated with an error or waits in
+    CrashLoopBackOff, with ``lastFailureInfo`` (reason ``ModelLoadFailed``, the container's termination message and
+    exit code); ``InvalidSpec`` when the spec cannot work. Waiting longer does not change either.
+    """
+    model_status = (isvc.get("status") or {}).get("modelStatus") or {}
+    transition = model_status.get("transitionStatus")
+    if transition not in FAILED_TRANSITIONS:
+        return ""
+    info = model_status.get("lastFailureInfo") or {}
+    message = " ".join(str(info.get("message") or "").split())
+    if len(message) > 600:
+        message = "..." + message[-600:]
+    detail = ", ".join(p for p in (info.get("reason"), ("exit code %s" % info["exitCode"]) if info.get("exitCode") else "")
+                       if p)
+    return "%s%s%s" % (transition, " (%s)" % detail if detail else "", ": " + message if message else "")
 
 
 POD_CHECKSUM = "llmops.kserve/pod-checksum"
@@ -274,7 +304,7 @@ def model_rows(isvcs):
         annotations = meta.get("annotations") or {}
         status = isvc.get("status") or {}
         ready = [c for c in status.get("conditions") or [] if c.get("type") == "Ready"]
-        state = "Ready" if ready and ready[0].get("status") == "True" else "NotReady"
+        state = "Ready" if ready and ready[0].get("status") == "True" else (model_failure(isvc) or "NotReady")
         rows.append({"model": meta.get("name"), "namespace": meta.get("namespace"),
                      "platform": labels.get("llmops.kserve/platform", "-"),
                      "mode": annotations.get("serving.kserve.io/deploymentMode", "-"),

@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE.parent / "unit"))
 sys.path.insert(0, str(ROOT / "hack"))
 
 import pod_runner  # noqa: E402  pylint: disable=wrong-import-position
-from hf_server import GOOD_TOKEN, FakeHub  # noqa: E402  pylint: disable=wrong-import-position
+from hf_server import BAD_TOKEN, GOOD_TOKEN, FakeHub  # noqa: E402  pylint: disable=wrong-import-position
 from test_vllm_args import serving_python  # noqa: E402  pylint: disable=wrong-import-position
 
 NAMESPACE = "llmops-e2e-serve"
@@ -143,3 +143,45 @@ def test_chat_completion_through_the_openai_api(deployed, agent):
     assert body["usage"]["completion_tokens"] > 0 and body["choices"][0]["message"]["content"]
     print(f"deploy_models.yml to Ready with real serving: {deployed['seconds']:.0f} s; completion: "
           f"{body['choices'][0]['message']['content']!r}")
+
+
+def test_a_refused_download_fails_the_deploy_with_kserves_own_error(playbooks, kserve_controller, hub, agent,  # noqa: ARG001
+                                                                    kubectl_bin, kubeconfig, tmp_path):
+    """The token the storage initializer gets is refused by the Hub (the Hub check of the preflight is skipped, as a
+    token revoked after the preflight would be): KServe's storage initializer exits with its own error on the host
+    runner, the Pod shows it (init container in CrashLoopBackOff, the terminated run as its last state), KServe sets
+    the InferenceService to BlockedByFailedLoad, and deploy_models.yml fails at once with that error instead of
+    waiting out its timeout; list_models.yml shows it in the summary table."""
+    namespace, name = NAMESPACE + "-denied", "tiny-denied"
+    kubectl(kubectl_bin, kubeconfig, "delete", "namespace", namespace, "--ignore-not-found", "--timeout=120s")
+    if kubectl(kubectl_bin, kubeconfig, "get", "clusterservingruntime", "llmops-vllm-xeon").returncode != 0:
+        rc, out, _changed = playbooks.run("playbooks/register_runtimes.yml")
+        assert rc == 0, out[-4000:]
+    models = [{"name": name, "model_id": REPO, "platform": "xeon", "profile": "cpu-tiny",
+               "deployment_mode": "Standard", "replicas": 1,
+               "values": {"hfToken": {"enabled": True},
+                          "predictor": {"nodeSelector": {"llmops.kserve/host-runner": "true"}}}}]
+    path = tmp_path / "models.yml"
+    path.write_text(yaml.safe_dump({"llmops_models": models, "llmops_models_namespace": namespace}))
+    try:
+        start = time.monotonic()
+        rc, out, _changed = playbooks.run("playbooks/deploy_models.yml", "-e", f"@{path}",
+                                          "-e", "preflight_check_hf=false", "-e", "model_deploy_wait_timeout=900",
+                                          "-e", "model_deploy_rollback_on_failure=false",
+                                          env={"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": BAD_TOKEN})
+        seconds = time.monotonic() - start
+        assert rc != 0, out[-4000:]
+        assert f"{name} cannot load, KServe reports BlockedByFailedLoad (ModelLoadFailed" in out, out[-6000:]
+        assert seconds < 600, f"the deploy waited {seconds:.0f} s instead of stopping at KServe's verdict"
+        pod = pod_runner.find_pods(agent, namespace, f"serving.kserve.io/inferenceservice={name}")[0]
+        init = {s["name"]: s for s in pod["status"]["initContainerStatuses"]}["storage-initializer"]
+        assert init["state"]["waiting"]["reason"] == "CrashLoopBackOff"
+        assert init["lastState"]["terminated"]["exitCode"] != 0
+        assert "401" in init["lastState"]["terminated"]["message"] or \
+            "authentication" in init["lastState"]["terminated"]["message"].lower(), init
+        rc, listed, _changed = playbooks.run("playbooks/list_models.yml", "-e", f"llmops_models_namespace={namespace}")
+        assert rc == 0, listed[-3000:]
+        assert any(name in line and "BlockedByFailedLoad" in line for line in listed.splitlines()), listed[-3000:]
+        print(f"refused download: deploy_models.yml failed after {seconds:.0f} s with KServe's verdict")
+    finally:
+        kubectl(kubectl_bin, kubeconfig, "delete", "namespace", namespace, "--ignore-not-found", "--timeout=120s")

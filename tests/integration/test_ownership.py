@@ -166,9 +166,8 @@ def test_existing_namespace_is_never_labelled_and_the_secret_goes_with_the_last_
     proc = tools.kubectl("create", "namespace", namespace)
     assert proc.returncode == 0, proc.stderr
     token = "hf_" + secrets.token_hex(16)
-    rc, out, _changed = tools.playbook("playbooks/deploy_models.yml", "-e", models_vars(tmp_path / "v.json", namespace,
-                                                                                     ["tiny-a", "tiny-b"]),
-                                       extra_env={"HF_TOKEN": token})
+    extra = models_vars(tmp_path / "v.json", namespace, ["tiny-a", "tiny-b"])
+    rc, out, _changed = tools.playbook("playbooks/deploy_models.yml", "-e", extra, extra_env={"HF_TOKEN": token})
     assert rc == 0, out[-4000:]
     assert token not in out
     labels = tools.get("namespace", namespace)["metadata"].get("labels") or {}
@@ -192,8 +191,8 @@ def test_existing_namespace_is_never_labelled_and_the_secret_goes_with_the_last_
 
 
 def test_created_namespace_is_labelled_and_a_foreign_secret_is_kept(tools, namespace, tmp_path):
-    rc, out, _changed = tools.playbook("playbooks/deploy_models.yml", "-e", models_vars(tmp_path / "v.json", namespace,
-                                                                                     ["tiny-c"]))
+    extra = models_vars(tmp_path / "v.json", namespace, ["tiny-c"])
+    rc, out, _changed = tools.playbook("playbooks/deploy_models.yml", "-e", extra)
     assert rc == 0, out[-4000:]
     assert tools.get("namespace", namespace)["metadata"]["labels"][MANAGED_BY] == "llmops-kserve"
     # the mark that lets uninstall tell this release from someone else's
@@ -202,14 +201,14 @@ def test_created_namespace_is_labelled_and_a_foreign_secret_is_kept(tools, names
     isvc = tools.get("-n", namespace, "inferenceservice", "tiny-c")
     assert isvc["metadata"]["labels"]["llmops.kserve/managed-by"] == "llmops-kserve"
     # a re-run (the namespace, the ownership check and the mark included) changes nothing
-    rc, out, changed = tools.playbook("playbooks/deploy_models.yml", "-e", models_vars(tmp_path / "v.json", namespace,
-                                                                                    ["tiny-c"]))
+    extra = models_vars(tmp_path / "v.json", namespace, ["tiny-c"])
+    rc, out, changed = tools.playbook("playbooks/deploy_models.yml", "-e", extra)
     assert rc == 0 and changed == 0, out[-4000:]
     # a Secret of the same name that someone else created (no labels of ours) is not ours to delete
     proc = tools.kubectl("-n", namespace, "create", "secret", "generic", "hf-token", "--from-literal=HF_TOKEN=theirs")
     assert proc.returncode == 0, proc.stderr
-    rc, out, _changed = tools.playbook("playbooks/uninstall_models.yml", "-e", models_vars(tmp_path / "v.json", namespace,
-                                                                                        ["tiny-c"]))
+    extra = models_vars(tmp_path / "v.json", namespace, ["tiny-c"])
+    rc, out, _changed = tools.playbook("playbooks/uninstall_models.yml", "-e", extra)
     assert rc == 0, out[-3000:]
     assert tools.release("tiny-c", namespace) == {}
     assert tools.get("-n", namespace, "secret", "hf-token"), "a Secret we did not create was deleted"

@@ -95,6 +95,30 @@ def test_readiness_names_what_is_not_ready():
     assert reasons["d"] == "no InferenceService yet"
 
 
+def failed_to_load(name, message="Storage initialization failed: 401 Unauthorized"):
+    obj = isvc(name, False)
+    obj["status"]["modelStatus"] = {"transitionStatus": "BlockedByFailedLoad",
+                                    "states": {"targetModelState": "FailedToLoad"},
+                                    "lastFailureInfo": {"reason": "ModelLoadFailed", "message": message, "exitCode": 1}}
+    return obj
+
+
+def test_readiness_reports_what_kserve_says_cannot_load():
+    loading = isvc("b", False)
+    loading["status"]["modelStatus"] = {"transitionStatus": "InProgress", "states": {"targetModelState": "Loading"}}
+    result = m.model_readiness([isvc("a", True), loading, failed_to_load("c")], ["a", "b", "c"])
+    assert result["ready"] == ["a"]
+    assert [r["name"] for r in result["not_ready"]] == ["b", "c"]
+    assert result["failed"] == [{"name": "c", "reason": "BlockedByFailedLoad (ModelLoadFailed, exit code 1): "
+                                                        "Storage initialization failed: 401 Unauthorized"}]
+    assert m.model_readiness([loading], ["b"])["failed"] == []
+
+
+def test_summary_row_shows_a_failed_load():
+    rows = m.model_rows([failed_to_load("c", "line one\nline two")])
+    assert rows[0]["status"] == "BlockedByFailedLoad (ModelLoadFailed, exit code 1): line one line two"
+
+
 def test_summary_rows_and_table():
     rows = m.model_rows([isvc("b", False), isvc("a", True, "http://a.ns.example.com", "nvidia", "Knative")])
     assert [r["model"] for r in rows] == ["a", "b"]
