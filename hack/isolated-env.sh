@@ -13,7 +13,7 @@ export LLMOPS_CLUSTER_NAME=llmops-slot$slot
 export LLMOPS_APISERVER_PORT=$((36443 + slot * 10))
 export LLMOPS_REGISTRY=127.0.0.1:$((35000 + slot * 10))
 export LLMOPS_REGISTRY_PORT=$((35000 + slot * 10))
-export LLMOPS_KSERVE_WEBHOOK_PORT=$((39443 + slot * 10))
-export LLMOPS_KSERVE_METRICS_PORT=$((39080 + slot * 10 + 1000))
-export LLMOPS_KSERVE_HEALTH_PORT=$((39081 + slot * 10 + 1000))
+export LLMOPS_KSERVE_WEBHOOK_PORT=$((29443 + slot * 10))
+export LLMOPS_KSERVE_METRICS_PORT=$((29080 + slot * 10 + 1000))
+export LLMOPS_KSERVE_HEALTH_PORT=$((29081 + slot * 10 + 1000))
 echo "isolated local cluster slot $slot: cache $LLMOPS_CACHE, apiserver :$LLMOPS_APISERVER_PORT, registry $LLMOPS_REGISTRY"

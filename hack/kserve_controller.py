@@ -67,9 +67,12 @@ TMP_DIR = STATE_DIR / "tmp"
 CERT_DIR = TMP_DIR / "k8s-webhook-server" / "serving-certs"
 CA_FILE = STATE_DIR / "ca.crt"
 
-WEBHOOK_PORT = int(os.environ.get("LLMOPS_KSERVE_WEBHOOK_PORT", "39443"))
-METRICS_PORT = int(os.environ.get("LLMOPS_KSERVE_METRICS_PORT", "39080"))
-HEALTH_PORT = int(os.environ.get("LLMOPS_KSERVE_HEALTH_PORT", "39081"))
+# Below Linux's ephemeral range (32768-60999): a fixed port inside it can be held, at the moment the manager
+# binds it, by any outgoing connection's local end (the API server alone keeps hundreds to etcd); seen in CI as
+# "listen tcp 127.0.0.1:39080: bind: address already in use" minutes after the port check had passed.
+WEBHOOK_PORT = int(os.environ.get("LLMOPS_KSERVE_WEBHOOK_PORT", "29443"))
+METRICS_PORT = int(os.environ.get("LLMOPS_KSERVE_METRICS_PORT", "29080"))
+HEALTH_PORT = int(os.environ.get("LLMOPS_KSERVE_HEALTH_PORT", "29081"))
 DEFAULT_NAMESPACE = os.environ.get("LLMOPS_KSERVE_NAMESPACE", "kserve")
 MANAGER_BIN = Path(os.environ.get("KSERVE_MANAGER_BIN", BIN / "kserve-manager"))
 CONFIGMAP = "inferenceservice-config"
