@@ -30,9 +30,11 @@ app.kubernetes.io/part-of: llmops-kserve
 {{/*
 Apply the registry mirror to one image.
 Call with (dict "image" "<image>" "registry" .Values.global.imageRegistry).
-The first path segment is a registry when it contains "." or ":" or is "localhost"; an image without one is on
-Docker Hub ("vllm/vllm-openai" -> docker.io, "busybox" -> docker.io/library). With a mirror set, that registry part
-is replaced by the mirror; without one the image is returned unchanged.
+The same rule as the llmops.kserve.image_mirror filter (plugins/module_utils/images.py; tests/unit/test_images.py
+compares the two on a table of cases): the first path segment is a registry when it contains "." or ":" or is
+"localhost"; an image without one is on Docker Hub. With a mirror set, that registry part is replaced by the mirror,
+and a Docker Hub image with one path segment gets "library/" ("busybox", "docker.io/busybox" -> <mirror>/library/busybox);
+tag and digest are kept. Without a mirror the image is returned unchanged.
 */}}
 {{- define "kserve-runtimes.image" -}}
 {{- $image := .image -}}
@@ -40,13 +42,15 @@ is replaced by the mirror; without one the image is returned unchanged.
 {{- if $registry -}}
 {{- $parts := splitList "/" $image -}}
 {{- $first := first $parts -}}
-{{- $path := $image -}}
+{{- $host := "docker.io" -}}
 {{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) -}}
-{{- $path = join "/" (rest $parts) -}}
-{{- else if eq (len $parts) 1 -}}
-{{- $path = printf "library/%s" $image -}}
+{{- $host = $first -}}
+{{- $parts = rest $parts -}}
 {{- end -}}
-{{- printf "%s/%s" $registry $path -}}
+{{- if and (has $host (list "docker.io" "index.docker.io" "registry-1.docker.io")) (eq (len $parts) 1) -}}
+{{- $parts = prepend $parts "library" -}}
+{{- end -}}
+{{- printf "%s/%s" $registry (join "/" $parts) -}}
 {{- else -}}
 {{- $image -}}
 {{- end -}}
