@@ -6,16 +6,15 @@ an integration test that silently skips proves nothing.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
-BIN = CACHE / "bin"
+import harness
+from harness import BIN, ROOT  # noqa: F401  pylint: disable=unused-import
+
 sys.path.insert(0, str(ROOT / "hack"))
 import kube_wait  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -35,7 +34,7 @@ def kubeconfig() -> str:
     if gen.returncode != 0:
         pytest.fail(f"CRD generation failed: {gen.stderr[-2000:]}")
     crd_dir = gen.stdout.strip().splitlines()[-1]
-    kubectl = [str(BIN / "kubectl"), "--kubeconfig", path]
+    kubectl = [harness.kubectl_bin(), "--kubeconfig", path]
     # skip the (multi-megabyte) server-side apply when exactly these generated CRDs are already there
     present = _run([*kubectl, "get", "crd", "-l", "app.kubernetes.io/part-of=kserve", "-o",
                     "jsonpath={range .items[*]}{.metadata.annotations.llmops\\.kserve/generated}{'\\n'}{end}"])
@@ -61,12 +60,12 @@ def kubeconfig() -> str:
 
 @pytest.fixture(scope="session")
 def kubectl_bin() -> str:
-    return str(BIN / "kubectl")
+    return harness.kubectl_bin()
 
 
 @pytest.fixture(scope="session")
 def helm_bin() -> str:
-    return os.environ.get("HELM_BIN", str(BIN / "helm"))
+    return harness.helm_bin()
 
 
 @pytest.fixture(scope="session")

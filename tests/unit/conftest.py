@@ -1,15 +1,11 @@
-"""Unit test helpers: put the collection on sys.path as ansible_collections.llmops.kserve."""
+"""Unit test helpers: put the collection on sys.path as ansible_collections.llmops.kserve (tests/harness.py)."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-COLLECTIONS = ROOT / "build" / "collections"
-LINK = COLLECTIONS / "ansible_collections" / "llmops" / "kserve"
-if not LINK.exists():
-    LINK.parent.mkdir(parents=True, exist_ok=True)
-    os.symlink("../../../..", LINK)
-if str(COLLECTIONS) not in sys.path:
-    sys.path.insert(0, str(COLLECTIONS))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import harness  # noqa: E402  pylint: disable=wrong-import-position
+
+harness.import_collection()

@@ -5,21 +5,11 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from fractions import Fraction
 
 import pytest
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_COLLECTIONS = os.path.join(_ROOT, "build", "collections")
-_LINK = os.path.join(_COLLECTIONS, "ansible_collections", "llmops", "kserve")
-if not os.path.exists(_LINK):
-    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-    os.symlink(os.path.relpath(_ROOT, os.path.dirname(_LINK)), _LINK)
-if _COLLECTIONS not in sys.path:
-    sys.path.insert(0, _COLLECTIONS)
-
+# conftest.py made the collection importable (tests/harness.py)
 from ansible_collections.llmops.kserve.plugins.module_utils import capacity as cap  # noqa: E402
 
 GPU = "nvidia.com/gpu"

@@ -8,20 +8,13 @@ the local fake Hub (tests/integration/hf_server.py) on 127.0.0.1.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_COLLECTIONS = os.path.join(_ROOT, "build", "collections")
-_LINK = os.path.join(_COLLECTIONS, "ansible_collections", "llmops", "kserve")
-if not os.path.exists(_LINK):
-    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-    os.symlink(os.path.relpath(_ROOT, os.path.dirname(_LINK)), _LINK)
-if _COLLECTIONS not in sys.path:
-    sys.path.insert(0, _COLLECTIONS)
-sys.path.insert(0, os.path.join(_ROOT, "tests", "integration"))
+import harness
+
+sys.path.insert(0, str(harness.ROOT / "tests" / "integration"))  # conftest.py made the collection importable
 
 import hf_server  # noqa: E402
 from ansible_collections.llmops.kserve.plugins.module_utils import hf  # noqa: E402
