@@ -131,9 +131,125 @@ nothing: only for an hf:// storageUri with hfToken.enabled and no model cache (t
 {{- printf "/mnt/model-cache/%s/.llmops-download-complete" (include "kserve-model.cachePath" .) -}}
 {{- end -}}
 
+{{/* Service (and Deployment) of the main predictor: <fullname>-predictor, or <fullname>-<predictor.name>-predictor
+(KServe v0.20 names a predictor variant so; a promoted canary keeps its name). */}}
+{{- define "kserve-model.predictorService" -}}
+{{- if .Values.predictor.name -}}
+{{- printf "%s-%s-predictor" (include "kserve-model.fullname" .) .Values.predictor.name -}}
+{{- else -}}
+{{- printf "%s-predictor" (include "kserve-model.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* In-cluster host of the predictor (a Service in Standard mode, Knative's local gateway otherwise). */}}
 {{- define "kserve-model.predictorHost" -}}
-{{- printf "%s-predictor.%s.svc.cluster.local" (include "kserve-model.fullname" .) .Release.Namespace -}}
+{{- printf "%s.%s.svc.cluster.local" (include "kserve-model.predictorService" .) .Release.Namespace -}}
+{{- end -}}
+
+{{/*
+Checksum of the values that shape the predictor Pods (replica counts, scaling and the variant name excluded):
+KServe copies the InferenceService's annotations into the pod template, so the deploy role can tell a finished
+rollout of this release revision from the Pods of the previous one (roles/model_deploy/tasks/wait.yml). A canary
+carries the checksum of its own values (kserve-model.canaryValues), which are what the main predictor's values
+become when it is promoted.
+*/}}
+{{- define "kserve-model.podChecksum" -}}
+{{- $p := .Values.predictor -}}
+{{- $podValues := dict "platform" .Values.platform "deploymentMode" .Values.deploymentMode "runtime" .Values.runtime "model" .Values.model "accelerator" .Values.accelerator "resources" .Values.resources "hfToken" .Values.hfToken "modelCache" .Values.modelCache "commonLabels" .Values.commonLabels "annotations" .Values.annotations "predictor" (omit $p "name" "minReplicas" "maxReplicas" "scaleToZero" "scaleMetric" "scaleTarget" "autoscalerClass" "canaryTrafficPercent" "containerConcurrency" "timeoutSeconds") -}}
+{{- $podValues | toJson | sha256sum | trunc 16 -}}
+{{- end -}}
+
+{{/*
+Values of a canary (YAML): the main values with the canary's overrides. Call with (dict "Values" .Values "canary"
+<entry>). model.id replaces the model and its revision (empty unless the canary sets one); model.revision,
+model.storageUri and model.extraArgs replace the main ones when set; runtime.name / runtime.image likewise;
+resources replaces requests and limits as a whole. playbooks/rollout_model.yml promotes a canary by writing these
+same values as the main ones (roles/model_rollout), so the promoted Pods keep their spec.
+*/}}
+{{- define "kserve-model.canaryValues" -}}
+{{- $v := deepCopy .Values -}}
+{{- $c := .canary -}}
+{{- $_ := set $v "canaries" list -}}
+{{- $_ := set $v.predictor "name" $c.name -}}
+{{- with $c.model -}}
+{{- if .id -}}
+{{- $_ := set $v.model "id" .id -}}
+{{- $_ := set $v.model "revision" (default "" .revision) -}}
+{{- else if .revision -}}
+{{- $_ := set $v.model "revision" .revision -}}
+{{- end -}}
+{{- if .storageUri -}}
+{{- $_ := set $v.model "storageUri" .storageUri -}}
+{{- end -}}
+{{- if .extraArgs -}}
+{{- $_ := set $v.model "extraArgs" .extraArgs -}}
+{{- end -}}
+{{- end -}}
+{{- with $c.runtime -}}
+{{- if .name -}}
+{{- $_ := set $v.runtime "name" .name -}}
+{{- end -}}
+{{- if .image -}}
+{{- $_ := set $v.runtime "image" .image -}}
+{{- end -}}
+{{- end -}}
+{{- with $c.resources -}}
+{{- $_ := set $v "resources" (deepCopy .) -}}
+{{- end -}}
+{{- toYaml $v -}}
+{{- end -}}
+
+{{/* Checks of the canaries (Standard mode, names, percents, replicas); called from kserve-model.validate. */}}
+{{- define "kserve-model.validateCanaries" -}}
+{{- $full := include "kserve-model.fullname" . -}}
+{{- $mode := include "kserve-model.deploymentMode" . -}}
+{{- $p := .Values.predictor -}}
+{{- if and $p.name (ne $mode "Standard") -}}
+{{- fail (printf "predictor.name=%q applies to deploymentMode Standard only (got %q): leave it empty in Knative mode" $p.name .Values.deploymentMode) -}}
+{{- end -}}
+{{- if and (eq $mode "Standard") (not (kindIs "invalid" $p.canaryTrafficPercent)) -}}
+{{- fail (printf "predictor.canaryTrafficPercent=%v is Knative-only (KServe v0.20 ignores it in Standard mode): in Standard mode list a canary under canaries (name, trafficPercent, overrides), or use deploymentMode Knative" $p.canaryTrafficPercent) -}}
+{{- end -}}
+{{- with .Values.canaries -}}
+{{- if ne $mode "Standard" -}}
+{{- fail (printf "canaries: KServe's spec.canary needs deploymentMode Standard (got %q); in Knative mode use predictor.canaryTrafficPercent" $.Values.deploymentMode) -}}
+{{- end -}}
+{{- if $.Values.modelCache.enabled -}}
+{{- fail "canaries: not supported with modelCache.enabled=true (the cache holds the main model's weights only); roll out with the model cache disabled" -}}
+{{- end -}}
+{{- $names := dict -}}
+{{- $sum := 0 -}}
+{{- range $i, $c := . -}}
+{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" (toString $c.name)) -}}
+{{- fail (printf "canaries[%d].name=%q is not a DNS label: use lower-case letters, digits and '-', starting with a letter" $i (toString $c.name)) -}}
+{{- end -}}
+{{- if hasKey $names $c.name -}}
+{{- fail (printf "canaries[%d].name=%q is used twice: each canary needs its own name (its Deployment is %s-%s-predictor)" $i $c.name $full $c.name) -}}
+{{- end -}}
+{{- $_ := set $names $c.name true -}}
+{{- if eq $c.name (toString $p.name) -}}
+{{- fail (printf "canaries[%d].name=%q is the main predictor's name (predictor.name): a canary needs another name" $i $c.name) -}}
+{{- end -}}
+{{- $dep := printf "%s-%s-predictor" $full $c.name -}}
+{{- if gt (len $dep) 63 -}}
+{{- fail (printf "canaries[%d].name=%q makes the Deployment/Service name %q longer than 63 characters: use a shorter canary name (at most %d characters with this release name)" $i $c.name $dep (sub 63 (add (len $full) 11))) -}}
+{{- end -}}
+{{- $pct := int $c.trafficPercent -}}
+{{- if or (lt $pct 0) (gt $pct 100) -}}
+{{- fail (printf "canaries[%d].trafficPercent=%d is outside 0-100" $i $pct) -}}
+{{- end -}}
+{{- $sum = add $sum $pct -}}
+{{- if and (not (kindIs "invalid" $c.replicas)) (gt (int $c.replicas) (int $p.minReplicas)) -}}
+{{- fail (printf "canaries[%d].replicas=%d is more than predictor.minReplicas=%d: KServe v0.20 refuses a canary with more replicas than the main predictor" $i (int $c.replicas) (int $p.minReplicas)) -}}
+{{- end -}}
+{{- if and $.Values.model.storageUri (or (dig "model" "id" "" $c) (dig "model" "revision" "" $c)) (not (dig "model" "storageUri" "" $c)) -}}
+{{- fail (printf "canaries[%d].model: id/revision apply to the default source hf://<model.id>, but the main model reads model.storageUri=%q: give the canary its own model.storageUri" $i $.Values.model.storageUri) -}}
+{{- end -}}
+{{- end -}}
+{{- if gt $sum 100 -}}
+{{- fail (printf "canaries: the trafficPercent values add up to %d; KServe allows at most 100 in all" $sum) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -173,8 +289,9 @@ allowed. Included once, from inferenceservice.tpl.
 {{- define "kserve-model.validate" -}}
 {{- $full := include "kserve-model.fullname" . -}}
 {{- $mode := include "kserve-model.deploymentMode" . -}}
-{{- if or (gt (len $full) 45) (not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $full)) -}}
-{{- fail (printf "release name / fullnameOverride %q cannot name an InferenceService: use at most 45 characters, lower-case letters, digits and '-', starting with a letter and ending with a letter or digit" $full) -}}
+{{- $nameMax := 45 -}}{{/* catalog: model_name_max (plugins/module_utils/catalog.py; hack/gen_contracts.py) */}}
+{{- if or (gt (len $full) $nameMax) (not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $full)) -}}
+{{- fail (printf "release name / fullnameOverride %q cannot name an InferenceService: use at most %d characters, lower-case letters, digits and '-', starting with a letter and ending with a letter or digit" $full $nameMax) -}}
 {{- end -}}
 {{- if not .Values.model.id -}}
 {{- fail "model.id is required: the Hugging Face model id, e.g. Qwen/Qwen2.5-0.5B-Instruct" -}}
@@ -231,6 +348,7 @@ allowed. Included once, from inferenceservice.tpl.
 {{- if and .Values.metrics.prometheusRule.enabled (not .Values.metrics.serviceMonitor.enabled) -}}
 {{- fail "metrics.prometheusRule.enabled=true needs metrics.serviceMonitor.enabled=true: the alert rules select the series that the chart's ServiceMonitor scrapes" -}}
 {{- end -}}
+{{- include "kserve-model.validateCanaries" . -}}
 {{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) -}}
 {{- fail "httpRoute.enabled=true needs httpRoute.parentRefs: the Gateway(s) to attach to, e.g. [{name: inference-gateway, namespace: gateway-system}]" -}}
 {{- end -}}

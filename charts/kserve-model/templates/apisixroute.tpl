@@ -21,7 +21,7 @@ spec:
         paths:
           - /*
       backends:
-        - serviceName: {{ printf "%s-predictor" $full }}
+        - serviceName: {{ include "kserve-model.predictorService" . }}
           servicePort: 80
       {{- if $knative }}
       # Knative mode: the predictor Service leads to Knative's gateway, which routes on the Host header.

@@ -27,6 +27,6 @@ spec:
             hostname: {{ include "kserve-model.predictorHost" . }}
       {{- end }}
       backendRefs:
-        - name: {{ printf "%s-predictor" $full }}
+        - name: {{ include "kserve-model.predictorService" . }}
           port: 80
 {{- end }}

@@ -37,7 +37,7 @@ spec:
             pathType: Prefix
             backend:
               service:
-                name: {{ printf "%s-predictor" $full }}
+                name: {{ include "kserve-model.predictorService" . }}
                 port:
                   number: 80
 {{- end }}
