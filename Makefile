@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 COLLECTION_LINK := build/collections/ansible_collections/llmops/kserve
 
 .PHONY: help tools venv go-tools serving-venv storage-venv collection cluster-up cluster-down cluster-status kubeconfig \
-        lint sanity unit integration e2e molecule test demo bench build clean
+        lint sanity unit integration e2e molecule test demo bench build publish-charts clean
 
 help:
 	@echo "make demo            local cluster + full site playbook (tiny CPU model) + summary"
@@ -79,6 +79,13 @@ bench: tools
 
 build: tools
 	@mkdir -p out && ansible-galaxy collection build --force --output-path out .
+
+# Push charts/kserve-model and charts/kserve-runtimes (version = the collection's) to an OCI registry, e.g.
+#   make publish-charts REGISTRY=oci://registry.example.com/llmops/charts   (PLAIN_HTTP=true for an HTTP registry;
+#   a loopback registry such as the local cluster's uses plain HTTP by default)
+publish-charts:
+	@test -n "$(REGISTRY)" || { echo "usage: make publish-charts REGISTRY=oci://host[:port]/path [PLAIN_HTTP=true|false]" >&2; exit 2; }
+	@$(PY) hack/publish_charts.py --registry "$(REGISTRY)" --plain-http "$(or $(PLAIN_HTTP),auto)"
 
 clean:
 	@python3 hack/cluster.py down || true
