@@ -233,6 +233,13 @@ def model_rollouts(deployments, isvcs, names):
             not_ready.append({"name": name, "reason": "no predictor Deployment yet"})
             continue
         reasons = []
+        # A canary (KServe v0.20 spec.canary, Deployment <name>-<canary>-predictor) carries its own checksum in its
+        # predictor annotations (charts/kserve-model): its Deployment is checked against that one.
+        expected = {}
+        for canary in (isvc.get("spec") or {}).get("canary") or []:
+            predictor = canary.get("predictor") or {}
+            if POD_CHECKSUM in (predictor.get("annotations") or {}):
+                expected["%s-%s-predictor" % (name, predictor.get("name"))] = predictor["annotations"][POD_CHECKSUM]
         for deployment in predictors[name]:
             meta = deployment.get("metadata") or {}
             spec = deployment.get("spec") or {}
@@ -240,7 +247,8 @@ def model_rollouts(deployments, isvcs, names):
             template = ((spec.get("template") or {}).get("metadata") or {}).get("annotations") or {}
             want = spec.get("replicas", 1)
             dname = meta.get("name")
-            if POD_CHECKSUM in annotations and template.get(POD_CHECKSUM) != annotations[POD_CHECKSUM]:
+            checksum = expected.get(dname, annotations.get(POD_CHECKSUM))
+            if checksum is not None and template.get(POD_CHECKSUM) != checksum:
                 reasons.append("Deployment %s does not have the current pod spec yet (KServe has not applied it)" % dname)
             elif status.get("observedGeneration", 0) < meta.get("generation", 0):
                 reasons.append("Deployment %s: the new generation is not observed yet" % dname)
