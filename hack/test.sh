@@ -15,6 +15,8 @@ declare -a TIMES=()
 timed() { local name=$1 t0=$SECONDS; shift; "$@"; TIMES+=("$name: $((SECONDS - t0)) s"); }
 
 lint() {
+  step "platform catalog copies (hack/gen_contracts.py --check)"
+  python hack/gen_contracts.py --check
   step "yamllint"
   yamllint -s .
   step "ansible-lint (production profile)"

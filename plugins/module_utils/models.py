@@ -7,8 +7,8 @@ One entry of ``llmops_models`` / ``model_deploy_models``::
     name: qwen-tiny                  # Helm release and InferenceService name (DNS label)
     model_id: Qwen/Qwen2.5-0.5B-Instruct
     revision: main                   # optional: branch, tag or commit
-    platform: xeon                   # xeon | gaudi | gaudi3 | nvidia (a values-<profile>.yaml of the chart)
-    profile: cpu-tiny                # optional values file profile; default: the platform
+    platform: xeon                   # a platform of module_utils/catalog.py: xeon | gaudi | gaudi3 | nvidia
+    profile: cpu-tiny                # optional values-<profile>.yaml of that platform (catalog); default: the platform
     deployment_mode: Standard        # Knative | Standard (Serverless / RawDeployment accepted)
     replicas: 1
     max_replicas: 1                  # optional; default: replicas
@@ -24,11 +24,15 @@ __metaclass__ = type  # pylint: disable=invalid-name
 import copy
 import re
 
+from ansible_collections.llmops.kserve.plugins.module_utils.catalog import LIMITS, catalog
+
 MODES = {"Knative": "Knative", "Standard": "Standard", "Serverless": "Knative", "RawDeployment": "Standard"}
 STATES = ("present", "absent")
 KNOWN_KEYS = ("name", "model_id", "revision", "platform", "profile", "deployment_mode", "replicas", "max_replicas",
               "tensor_parallel_size", "values", "state", "flavour")
-DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,43}[a-z0-9])?$")
+MODEL_NAME_MAX = LIMITS["model_name_max"]
+# A DNS-1035 label (what KServe accepts as an InferenceService name) of at most MODEL_NAME_MAX characters.
+DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,%d}[a-z0-9])?$" % (MODEL_NAME_MAX - 2))
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{10,}")
 # A 40-hex commit, or a branch / tag name KServe's hf://owner/model:revision parser accepts (no '/' or ':').
@@ -46,9 +50,29 @@ def _walk_strings(value):
         yield value
 
 
-def model_problems(models, platforms):
-    """Every problem of the model list, as plain sentences naming the field, the value and what is allowed."""
+def known_profiles(platforms=None):
+    """(platforms, {profile: its platform}) allowed by ``platforms``: None -> every platform of the catalog.
+
+    A name in ``platforms`` that the catalog knows as a profile of another platform (``cpu-tiny``) is a profile, not a
+    platform (older role defaults listed profiles among the platforms); a name the catalog does not know is a platform
+    of its own (a values-<name>.yaml the user added to a chart of their own).
+    """
+    cat = catalog()
+    names = cat["platform_names"] if platforms is None else [str(name) for name in platforms]
+    plats = [n for n in names if n not in cat["profiles"] or cat["profiles"][n]["platform"] == n]
+    profiles = dict((name, entry["platform"]) for name, entry in cat["profiles"].items()
+                    if entry["platform"] in plats or name in names)
+    for name in plats:
+        profiles.setdefault(name, name)
+    return plats, profiles
+
+
+def model_problems(models, platforms=None):
+    """Every problem of the model list, as plain sentences naming the field, the value and what is allowed.
+
+    ``platforms``: the allowed platforms (default: the catalog's, module_utils/catalog.py; see known_profiles)."""
     problems = []
+    platforms, profiles = known_profiles(platforms)
     if not isinstance(models, list):
         return ["models must be a list of dicts, got %s" % type(models).__name__]
     seen = {}
@@ -65,7 +89,7 @@ def model_problems(models, platforms):
             problems.append("%s: unknown key(s) %s; allowed: %s" % (where, ", ".join(unknown), ", ".join(KNOWN_KEYS)))
         if not isinstance(name, str) or not DNS_LABEL.match(name):
             problems.append("%s: name=%r is not allowed: use a DNS label of lowercase letters, digits and '-', "
-                            "starting with a letter, at most 45 characters" % (where, name))
+                            "starting with a letter, at most %d characters" % (where, name, MODEL_NAME_MAX))
         elif name in seen:
             problems.append("%s: name=%r is used twice (also models[%d]); each model needs its own name"
                             % (where, name, seen[name]))
@@ -89,8 +113,12 @@ def model_problems(models, platforms):
         if platform not in platforms:
             problems.append("%s: platform=%r is unknown; known platforms: %s" % (where, platform, ", ".join(sorted(platforms))))
         profile = model.get("profile")
-        if profile is not None and profile not in platforms:
-            problems.append("%s: profile=%r has no values-%s.yaml; known: %s" % (where, profile, profile, ", ".join(sorted(platforms))))
+        if profile is not None and profile not in profiles:
+            problems.append("%s: profile=%r has no values-%s.yaml; known: %s" % (where, profile, profile, ", ".join(sorted(profiles))))
+        elif profile is not None and platform in platforms and profiles[profile] != platform:
+            problems.append("%s: profile=%r is a values file of platform %r, not of platform=%r; profiles of %r: %s"
+                            % (where, profile, profiles[profile], platform, platform,
+                               ", ".join(sorted(p for p, owner in profiles.items() if owner == platform))))
         mode = model.get("deployment_mode", "Standard")
         if mode not in MODES:
             problems.append("%s: deployment_mode=%r is unknown; allowed: Knative, Standard (old names Serverless, RawDeployment)"

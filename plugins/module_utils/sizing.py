@@ -32,6 +32,8 @@ __metaclass__ = type  # pylint: disable=invalid-name
 import math
 import re
 
+from ansible_collections.llmops.kserve.plugins.module_utils.catalog import PLATFORMS as CATALOG_PLATFORMS
+
 GIB = 1024 ** 3
 # Bytes of transient MLP activations per token per unit of intermediate size, at 16-bit activations
 # (gate/up projection output, activation, product). Fitted, with the KV term, to facts.md's measured peaks.
@@ -57,17 +59,10 @@ DTYPE_ALIASES = {
     "4bit": "int4", "nf4": "int4", "fp4": "int4", "mxfp4": "int4",
 }
 
-# Device memory per platform, in one table. Adding a platform = one entry (data only).
-PLATFORMS = {
-    "nvidia": {"device": "NVIDIA H100 80GB", "resource": "nvidia.com/gpu", "device_memory_gib": 80.0,
-               "devices_per_node": 8},
-    "gaudi": {"device": "Intel Gaudi 2", "resource": "habana.ai/gaudi", "device_memory_gib": 96.0,
-              "devices_per_node": 8},
-    "gaudi3": {"device": "Intel Gaudi 3", "resource": "habana.ai/gaudi", "device_memory_gib": 128.0,
-               "devices_per_node": 8},
-    "xeon": {"device": "Intel Xeon (host memory)", "resource": "cpu", "device_memory_gib": None,
-             "devices_per_node": 1},
-}
+# Device memory per platform, from the platform catalog (module_utils/catalog.py; adding a platform is one entry there).
+PLATFORMS = dict((name, dict((key, entry[key]) for key in ("device", "resource", "device_memory_gib", "devices_per_node")))
+                 for name, entry in CATALOG_PLATFORMS.items())
+
 DEFAULT_HOST_MEMORY_GIB = 384.0
 
 GATED_MLP_TYPES = frozenset((

@@ -68,11 +68,11 @@ options:
     default: 1
   platforms:
     description:
-      - Platforms to size for, names from the platform table in C(module_utils/sizing.py) (V(nvidia), V(gaudi),
-        V(gaudi3), V(xeon)); adding a platform is one entry there.
+      - Platforms to size for, names from the platform catalog C(module_utils/catalog.py) (V(xeon), V(gaudi),
+        V(gaudi3), V(nvidia)); adding a platform is one entry there.
     type: list
     elements: str
-    default: [nvidia, gaudi, gaudi3, xeon]
+    default: [xeon, gaudi, gaudi3, nvidia]  # catalog: platform_names
   memory_utilization:
     description:
       - Share of each device's memory the server may use (vLLM C(--gpu-memory-utilization)); the rest is headroom.

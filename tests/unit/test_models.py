@@ -19,7 +19,13 @@ def test_valid_list_has_no_problems():
 
 
 @pytest.mark.parametrize("entry, words", [
-    (good(platform="tpu"), ["platform='tpu'", "known platforms: cpu-tiny, gaudi, gaudi3, nvidia, xeon"]),
+    # cpu-tiny is a profile (values-cpu-tiny.yaml of xeon) in the platform catalog, not a platform
+    (good(platform="tpu"), ["platform='tpu'", "known platforms: gaudi, gaudi3, nvidia, xeon"]),
+    (good(platform="cpu-tiny"), ["platform='cpu-tiny'", "known platforms: gaudi, gaudi3, nvidia, xeon"]),
+    (good(platform="nvidia", profile="cpu-tiny"), ["profile='cpu-tiny' is a values file of platform 'xeon'",
+                                                   "platform='nvidia'", "profiles of 'nvidia': nvidia"]),
+    (good(profile="gaudi9"), ["profile='gaudi9'", "known: cpu-tiny, gaudi, gaudi3, nvidia, xeon"]),
+    (good(name="a" * 46), ["name='" + "a" * 46 + "'", "at most 45 characters"]),
     (good(name="Bad_Name"), ["name='Bad_Name'", "DNS label"]),
     (good(deployment_mode="Serverfull"), ["deployment_mode='Serverfull'", "Knative, Standard"]),
     (good(replicas=-1), ["replicas=-1"]),
