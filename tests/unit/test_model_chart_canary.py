@@ -130,6 +130,15 @@ def test_routes_follow_the_promoted_predictor_name():
     assert route["spec"]["rules"][0]["backendRefs"][0]["name"] == "m1-v2-predictor"
 
 
+@needs_helm
+def test_httproute_splits_requests_by_the_canary_percent():
+    sets = CANARY + ["canaries[0].model.revision=abc", "routing.domain=example.com", "httpRoute.enabled=true",
+                     "httpRoute.parentRefs[0].name=gw"]
+    route = next(d for d in objects(sets) if d["kind"] == "HTTPRoute")
+    assert [(b["name"], b["weight"]) for b in route["spec"]["rules"][0]["backendRefs"]] == [
+        ("m1-predictor", 90), ("m1-v2-predictor", 10)]
+
+
 BAD = {
     "percent over 100": (CANARY[:1] + ["canaries[0].trafficPercent=101"], ["/canaries/0/trafficPercent", "maximum"]),
     "negative percent": (CANARY[:1] + ["canaries[0].trafficPercent=-1"], ["/canaries/0/trafficPercent", "minimum"]),

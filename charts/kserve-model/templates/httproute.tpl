@@ -29,4 +29,15 @@ spec:
       backendRefs:
         - name: {{ include "kserve-model.predictorService" . }}
           port: 80
+          {{- with .Values.canaries }}
+          {{- /* KServe v0.20 gives each canary its own Service: the route splits the requests by its percent. */}}
+          {{- $sum := 0 }}
+          {{- range . }}{{ $sum = add $sum (int .trafficPercent) }}{{ end }}
+          weight: {{ sub 100 $sum }}
+          {{- range . }}
+        - name: {{ printf "%s-%s-predictor" $full .name }}
+          port: 80
+          weight: {{ int .trafficPercent }}
+          {{- end }}
+          {{- end }}
 {{- end }}
