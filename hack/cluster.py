@@ -3,10 +3,12 @@
 (through kwokctl's binary runtime, loopback only, TLS, RBAC) with fake accelerator nodes, plus a local
 OCI registry for Helm charts.
 
-    hack/cluster.py up | down | status | kubeconfig | registry-url
+    hack/cluster.py up | down | status | kubeconfig | registry-url | version | bin-dir
 
-Binaries come from hack/bootstrap.sh (``$LLMOPS_CACHE/bin``). Every external command is run with an
-argument list and a timeout; nothing waits forever.
+Binaries come from hack/bootstrap.sh: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kubectl of
+the Kubernetes version LLMOPS_K8S_VERSION (one of hack/kubernetes-versions, as v1.34.4, 1.34.4 or 1.34; unset: the
+first line, the newest) from ``$LLMOPS_CACHE/k8s/<version>/bin``, kwok, kwokctl and the registry from
+``$LLMOPS_CACHE/bin``. Every external command is run with an argument list and a timeout; nothing waits forever.
 """
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ REGISTRY_DIR = CACHE / "registry" / NAME
 NODES_FILE = ROOT / "hack" / "cluster" / "nodes.yaml"
 KWOKCTL_CONFIG = ROOT / "hack" / "cluster" / "kwokctl.yaml"
 TOOLS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok", "kwokctl", "registry")
+K8S_TOOLS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
+K8S_VERSIONS_FILE = ROOT / "hack" / "kubernetes-versions"
 
 
 class ClusterError(Exception):
@@ -45,17 +49,48 @@ def log(msg: str) -> None:
     print(f"[cluster {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+def k8s_versions() -> list[str]:
+    """The Kubernetes versions of hack/kubernetes-versions, newest (the default) first."""
+    lines = K8S_VERSIONS_FILE.read_text(encoding="utf-8").splitlines()
+    return [line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def k8s_version(wanted: str | None = None) -> str:
+    """The version LLMOPS_K8S_VERSION selects (v1.34.4, 1.34.4, v1.34 or 1.34); unset or empty: the default."""
+    versions = k8s_versions()
+    wanted = (os.environ.get("LLMOPS_K8S_VERSION", "") if wanted is None else wanted).strip()
+    if not wanted:
+        return versions[0]
+    want = wanted if wanted.startswith("v") else "v" + wanted
+    for version in versions:
+        if version == want or version.startswith(want + "."):
+            return version
+    raise ClusterError(f"LLMOPS_K8S_VERSION={wanted!r} is not a version of {K8S_VERSIONS_FILE.relative_to(ROOT)}; "
+                       f"allowed: {', '.join(versions)} (or their minors, e.g. {versions[-1].rsplit('.', 1)[0]})")
+
+
+def k8s_bin() -> Path:
+    return CACHE / "k8s" / k8s_version() / "bin"
+
+
 def tool(name: str) -> str:
+    if name in K8S_TOOLS:
+        path = k8s_bin() / name
+        if not path.exists():
+            raise ClusterError(f"{path} is missing: run `make tools` (or `hack/bootstrap.sh k8s {k8s_version()}`) "
+                               "first (it builds the local cluster binaries)")
+        return str(path)
     path = BIN / name
     if not path.exists():
         raise ClusterError(f"{path} is missing: run `make tools` first (it builds the local cluster binaries)")
     return str(path)
 
 
-def run(args: list[str], timeout: float = 120, check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess:
+def run(args: list[str], timeout: float = 120, check: bool = True, quiet: bool = False,
+        stdin: str | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, KWOK_WORKDIR=str(WORKDIR))
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env, check=False, input=stdin)
     except subprocess.TimeoutExpired as exc:
         raise ClusterError(f"timed out after {timeout:.0f}s: {' '.join(args[:3])} ...") from exc
     if check and proc.returncode != 0:
@@ -66,8 +101,27 @@ def run(args: list[str], timeout: float = 120, check: bool = True, quiet: bool =
     return proc
 
 
-def kubectl(*args: str, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess:
-    return run([tool("kubectl"), "--kubeconfig", str(KUBECONFIG), *args], timeout=timeout, check=check)
+def kubectl(*args: str, timeout: float = 60, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return run([tool("kubectl"), "--kubeconfig", str(KUBECONFIG), *args], timeout=timeout, check=check, stdin=stdin)
+
+
+def server_version() -> str | None:
+    """gitVersion of the running API server, or None when it does not answer."""
+    proc = kubectl("get", "--raw", "/version", "--request-timeout=5s", timeout=15, check=False)
+    if proc.returncode != 0:
+        return None
+    try:
+        return json.loads(proc.stdout)["gitVersion"]
+    except (ValueError, KeyError):
+        return None
+
+
+def check_version() -> None:
+    """The running cluster must be the version asked for: one data dir never runs two versions."""
+    running, want = server_version(), k8s_version()
+    if running and running != want:
+        raise ClusterError(f"cluster '{NAME}' runs Kubernetes {running}, LLMOPS_K8S_VERSION asks for {want}: run "
+                           "`make cluster-down` first (or use another slot: source hack/isolated-env.sh SLOT)")
 
 
 def port_owner(port: int) -> str | None:
@@ -142,6 +196,16 @@ def kwokctl_args() -> list[str]:
     ]
 
 
+def kwokctl_config() -> Path:
+    """hack/cluster/kwokctl.yaml with the selected version as kubeVersion (kwokctl picks its flags by it)."""
+    text = KWOKCTL_CONFIG.read_text(encoding="utf-8")
+    if f"kubeVersion: {k8s_versions()[0]}\n" not in text:
+        raise ClusterError(f"{KWOKCTL_CONFIG} must say kubeVersion: {k8s_versions()[0]} (the default of {K8S_VERSIONS_FILE})")
+    path = WORKDIR / f"kwokctl-{NAME}.yaml"
+    path.write_text(text.replace(f"kubeVersion: {k8s_versions()[0]}\n", f"kubeVersion: {k8s_version()}\n"), encoding="utf-8")
+    return path
+
+
 def start_registry() -> None:
     if registry_healthy():
         return
@@ -192,7 +256,9 @@ def stop_registry() -> None:
 
 
 def apply_nodes() -> None:
-    kubectl("apply", "-f", str(NODES_FILE))
+    # kwok's fake kubelets report the control plane's version (nodes.yaml says the default's)
+    nodes = NODES_FILE.read_text(encoding="utf-8").replace(f"{k8s_versions()[0]}-kwok", f"{k8s_version()}-kwok")
+    kubectl("apply", "-f", "-", stdin=nodes)
     deadline = time.time() + 60
     while time.time() < deadline:
         out = kubectl("get", "nodes", "-o", "json").stdout
@@ -211,8 +277,9 @@ def up() -> None:
     for name in TOOLS:
         tool(name)
     if CLUSTER_DIR.exists() and api_healthy():
+        check_version()
         start_registry()
-        log(f"cluster '{NAME}' is already up (no-op); kubeconfig: {KUBECONFIG}")
+        log(f"cluster '{NAME}' (Kubernetes {k8s_version()}) is already up (no-op); kubeconfig: {KUBECONFIG}")
         return
     if CLUSTER_DIR.exists():
         alive = {k: v for k, v in component_pids().items() if k != "registry" and pid_alive(v)}
@@ -237,9 +304,9 @@ def up() -> None:
         if owner:
             raise ClusterError(f"API server port 127.0.0.1:{API_PORT} is busy ({owner}); stop that process or set "
                                "LLMOPS_APISERVER_PORT to a free port")
-        log(f"creating cluster '{NAME}' (kube-apiserver on https://127.0.0.1:{API_PORT})")
+        log(f"creating cluster '{NAME}' (Kubernetes {k8s_version()}, kube-apiserver on https://127.0.0.1:{API_PORT})")
         WORKDIR.mkdir(parents=True, exist_ok=True)
-        run([tool("kwokctl"), "create", "cluster", "--name", NAME, "-c", str(KWOKCTL_CONFIG),
+        run([tool("kwokctl"), "create", "cluster", "--name", NAME, "-c", str(kwokctl_config()),
              "--kubeconfig", str(WORKDIR / "kubeconfig-merged.yaml"),
              "--kube-apiserver-port", str(API_PORT), "--wait", "60s", "--timeout", "90s", *kwokctl_args()], timeout=150)
     deadline = time.time() + 60
@@ -247,9 +314,10 @@ def up() -> None:
         if time.time() > deadline:
             raise ClusterError(f"API server not ready within 60s; logs in {CLUSTER_DIR / 'logs'}")
         time.sleep(0.5)
+    check_version()
     apply_nodes()
     start_registry()
-    log(f"cluster '{NAME}' up in {time.time() - start:.1f}s; kubeconfig: {KUBECONFIG}")
+    log(f"cluster '{NAME}' (Kubernetes {k8s_version()}) up in {time.time() - start:.1f}s; kubeconfig: {KUBECONFIG}")
 
 
 def down() -> None:
@@ -307,12 +375,13 @@ def status() -> int:
                   "SCHEDULABLE:.spec.unschedulable,CPU:.status.allocatable.cpu,MEMORY:.status.allocatable.memory,"
                   "NVIDIA:.status.allocatable.nvidia\\.com/gpu,GAUDI:.status.allocatable.habana\\.ai/gaudi").stdout)
     print(f"  registry: {'up' if registry_healthy() else 'DOWN'} on 127.0.0.1:{REGISTRY_PORT}")
+    print(f"  Kubernetes: {server_version()}")
     return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["up", "down", "status", "kubeconfig", "registry-url"])
+    parser.add_argument("command", choices=["up", "down", "status", "kubeconfig", "registry-url", "version", "bin-dir"])
     args = parser.parse_args()
     try:
         if args.command == "up":
@@ -327,6 +396,10 @@ def main() -> int:
             print(KUBECONFIG)
         elif args.command == "registry-url":
             print(f"oci://127.0.0.1:{REGISTRY_PORT}")
+        elif args.command == "version":
+            print(k8s_version())
+        elif args.command == "bin-dir":
+            print(k8s_bin())
     except ClusterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ export LLMOPS_CACHE=$HOME/.cache/llmops-kserve-slot$slot
 mkdir -p "$LLMOPS_CACHE"
 ln -sfn "$base/bin" "$LLMOPS_CACHE/bin"
 ln -sfn "$base/tools" "$LLMOPS_CACHE/tools"
+mkdir -p "$base/k8s" && ln -sfn "$base/k8s" "$LLMOPS_CACHE/k8s"   # per-version control planes (LLMOPS_K8S_VERSION)
 mkdir -p "$base/venvs" && ln -sfn "$base/venvs" "$LLMOPS_CACHE/venvs"
 export LLMOPS_CLUSTER_NAME=llmops-slot$slot
 export LLMOPS_APISERVER_PORT=$((36443 + slot * 10))
