@@ -16,20 +16,28 @@ wrapper module hack/tools/kserve (``$LLMOPS_CACHE/bin/kserve-manager``). ``start
    listen address: it listens on every interface of this host, which is why the port is not a well-known one);
 4. once /readyz answers, writes the MutatingWebhookConfiguration / ValidatingWebhookConfigurations of KServe's
    chart (same names, paths, rules and selectors) with ``clientConfig.url: https://127.0.0.1:<port>/<path>`` and
-   our CA as ``caBundle`` (replacing any configuration of the same name, e.g. one a Helm install of KServe left
-   pointing at a Service whose pods never run here);
+   our CA as ``caBundle``, each marked with the annotation ``llmops.kserve/webhook-harness``. A configuration of
+   one of these names that lacks the marker (another KServe install's) is never replaced: ``start`` fails naming
+   it before it changes anything;
 5. waits until the API server really calls the webhook (a server-side dry-run InferenceService comes back
    defaulted by KServe's defaulter).
 
-``stop`` deletes every webhook configuration that points at this harness (with ``failurePolicy: Fail`` a
-dangling one would block every InferenceService in the cluster), stops the process and checks that its ports are
-free. Unless ``--keep-finalizers`` is given it then removes KServe's ``inferenceservice.finalizers`` from the
-InferenceServices left in the cluster: nothing would ever process them without the controller, and a namespace
-holding such an object could not be deleted.
+``stop`` deletes every webhook configuration that this harness created and that points at it (with
+``failurePolicy: Fail`` a dangling one would block every InferenceService in the cluster), stops the process and
+checks that its ports are free. Unless ``--keep-finalizers`` is given it then removes KServe's
+``inferenceservice.finalizers`` from the InferenceServices where this harness's manager added it (the API server's
+managedFields name the field manager that set it: the manager binary's file name): nothing would ever process them
+without the controller, and a namespace holding such an object could not be deleted. A finalizer someone else set
+is left alone.
 
-State (pid, log, certificates) lives in ``$LLMOPS_CACHE/kserve-controller/``. Every external command runs with
-an argument list and a timeout. Standard library only; ``cryptography`` is used for the certificates when it is
-importable (it is in .venv, ansible-core depends on it), otherwise the ``openssl`` CLI.
+Every command runs only against the local cluster of hack/cluster.py: the kubeconfig ($LLMOPS_KUBECONFIG, else
+the one hack/cluster.py wrote) must point at ``https://127.0.0.1:<LLMOPS_APISERVER_PORT>`` and trust that cluster's
+certificate authority; any other API server is refused before a single request is sent to it.
+
+State (pid, log, certificates) lives in ``$LLMOPS_CACHE/kserve-controller/`` (or ``$LLMOPS_KSERVE_STATE_DIR``).
+Every external command runs with an argument list and a timeout. Standard library only; ``cryptography`` is used
+for the certificates when it is importable (it is in .venv, ansible-core depends on it), otherwise the ``openssl``
+CLI.
 """
 from __future__ import annotations
 
@@ -52,12 +60,13 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cluster  # noqa: E402  pylint: disable=wrong-import-position
 import kube_wait  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 BIN = CACHE / "bin"
-STATE_DIR = CACHE / "kserve-controller"
+STATE_DIR = Path(os.environ.get("LLMOPS_KSERVE_STATE_DIR", CACHE / "kserve-controller"))
 PID_FILE = STATE_DIR / "manager.pid"
 LOG_FILE = STATE_DIR / "manager.log"
 STATE_FILE = STATE_DIR / "state.json"
@@ -91,6 +100,10 @@ class HarnessError(Exception):
     pass
 
 
+class ForeignCluster(HarnessError):
+    """The kubeconfig does not lead to the local cluster of hack/cluster.py: nothing is done there."""
+
+
 def log(msg: str) -> None:
     sys.stderr.write(f"[kserve-controller {time.strftime('%H:%M:%S')}] {msg}\n")
     sys.stderr.flush()
@@ -104,14 +117,52 @@ def webhook_base_url() -> str:
 
 
 def kubeconfig_path() -> str:
+    """The kubeconfig to use ($LLMOPS_KUBECONFIG, else the local cluster's), checked by check_local_cluster()."""
     explicit = os.environ.get("LLMOPS_KUBECONFIG")
     if explicit:
+        check_local_cluster(explicit)
         return explicit
     proc = subprocess.run([sys.executable, str(ROOT / "hack" / "cluster.py"), "kubeconfig"], capture_output=True,
                           text=True, timeout=60, check=False)
     if proc.returncode != 0 or not proc.stdout.strip():
         raise HarnessError(f"local cluster is not up ({proc.stderr.strip()}); run `make cluster-up`")
-    return proc.stdout.strip().splitlines()[-1]
+    path = proc.stdout.strip().splitlines()[-1]
+    check_local_cluster(path)
+    return path
+
+
+def current_cluster(kubeconfig: str) -> dict:
+    """The cluster entry of the kubeconfig's current context, CA inlined (kubectl reads the file; no request)."""
+    kubectl = BIN / "kubectl"
+    if not kubectl.exists():
+        raise HarnessError(f"{kubectl} is missing: run `make tools`")
+    proc = subprocess.run([str(kubectl), "config", "view", "--kubeconfig", kubeconfig, "--minify", "--flatten", "--raw",
+                           "-o", "json"], capture_output=True, text=True, timeout=30, check=False)
+    clusters = json.loads(proc.stdout).get("clusters") or [] if proc.returncode == 0 else []
+    if len(clusters) != 1:
+        raise ForeignCluster(f"kubeconfig {kubeconfig} has no current context with a cluster "
+                             f"({proc.stderr.strip() or 'none'}): refusing it, it is not the local cluster")
+    return clusters[0].get("cluster") or {}
+
+
+def check_local_cluster(kubeconfig: str) -> None:
+    """Refuse (before any request) an API server that is not the local cluster of hack/cluster.py: the current
+    context must point at https://127.0.0.1:<LLMOPS_APISERVER_PORT> and trust exactly the certificate authority of the
+    kubeconfig hack/cluster.py wrote for that cluster (another cluster on that port has another CA)."""
+    expected = f"https://127.0.0.1:{cluster.API_PORT}"
+    given = current_cluster(kubeconfig)
+    server = given.get("server")
+    if server != expected:
+        raise ForeignCluster(f"API server {server} (kubeconfig {kubeconfig}) is not the local cluster "
+                             f"'{cluster.NAME}' of hack/cluster.py ({expected}); the harness runs only there")
+    if not cluster.KUBECONFIG.exists():
+        raise ForeignCluster(f"the local cluster '{cluster.NAME}' is not up (no {cluster.KUBECONFIG}): API server "
+                             f"{server} of kubeconfig {kubeconfig} is not the local cluster; run `make cluster-up`")
+    local = current_cluster(str(cluster.KUBECONFIG))
+    if given.get("insecure-skip-tls-verify") or not given.get("certificate-authority-data") or \
+            given.get("certificate-authority-data") != local.get("certificate-authority-data"):
+        raise ForeignCluster(f"API server {server} (kubeconfig {kubeconfig}) is not the local cluster "
+                             f"'{cluster.NAME}': its certificate authority is not the one of {cluster.KUBECONFIG}")
 
 
 class Kube:
@@ -140,18 +191,15 @@ class Kube:
         return json.loads(proc.stdout)
 
     def create_or_replace(self, obj: dict) -> None:
-        """Create obj, or replace the webhooks of an existing object of that name (a server-side apply would merge
-        our clientConfig.url into a clientConfig.service set by another field manager, e.g. Helm: invalid). The
-        existing object's labels and annotations (Helm's ownership marks) are kept."""
+        """Create obj, or replace an object of that name that this harness created (a left-over of a run that did
+        not stop). One it did not create (no HARNESS_ANNOTATION) is never replaced: HarnessError."""
         existing = self.get_json(obj["kind"], obj["metadata"]["name"], check=False)
         if existing is None:
             self.run("create", "-f", "-", stdin=json.dumps(obj))
             return
-        meta = existing["metadata"]
-        for key in ("labels", "annotations"):
-            meta[key] = {**(meta.get(key) or {}), **obj["metadata"].get(key, {})}
-        # cert-manager's CA injector would overwrite our caBundle with its CA
-        meta["annotations"].pop("cert-manager.io/inject-ca-from", None)
+        if not made_here(existing):
+            raise HarnessError(not_ours_message([existing]))
+        existing["metadata"].update(labels=obj["metadata"]["labels"], annotations=obj["metadata"]["annotations"])
         existing["webhooks"] = obj["webhooks"]
         self.run("replace", "-f", "-", stdin=json.dumps(existing))
 
@@ -309,10 +357,36 @@ def webhook_configurations(ca_pem: bytes) -> list[dict]:
     ]
 
 
+def made_here(config: dict) -> bool:
+    """True when this harness created the webhook configuration (it carries HARNESS_ANNOTATION)."""
+    annotations = config.get("metadata", {}).get("annotations") or {}
+    return all(annotations.get(key) == value for key, value in HARNESS_ANNOTATION.items())
+
+
 def ours(config: dict) -> bool:
-    """True when a webhook configuration points at this harness's URL."""
-    return any(str(h.get("clientConfig", {}).get("url", "")).startswith(webhook_base_url() + "/")
-               for h in config.get("webhooks") or [])
+    """True when a webhook configuration was created by this harness and points at this harness's URL."""
+    return made_here(config) and any(str(h.get("clientConfig", {}).get("url", "")).startswith(webhook_base_url() + "/")
+                                     for h in config.get("webhooks") or [])
+
+
+def not_ours_message(configs: list[dict]) -> str:
+    names = ", ".join(f"{c['kind']} {c['metadata']['name']}" for c in configs)
+    marker = ", ".join(f"{k}={v}" for k, v in HARNESS_ANNOTATION.items())
+    return (f"{names} exist(s) and {'was' if len(configs) == 1 else 'were'} not created by this harness (no annotation "
+            f"{marker}): another KServe install owns {'it' if len(configs) == 1 else 'them'}; the harness never "
+            "replaces a webhook configuration it did not create. Remove that install (or the configuration) first; "
+            "nothing was changed")
+
+
+def refuse_foreign_webhooks(kube: Kube) -> None:
+    """Before any change: fail when a webhook configuration of KServe's names exists that this harness did not make."""
+    foreign = []
+    for obj in webhook_configurations(b""):
+        existing = kube.get_json(obj["kind"], obj["metadata"]["name"], check=False)
+        if existing is not None and not made_here(existing):
+            foreign.append(existing)
+    if foreign:
+        raise HarnessError(not_ours_message(foreign))
 
 
 def delete_webhook_configurations(kube: Kube) -> list[str]:
@@ -459,6 +533,7 @@ def start(args: argparse.Namespace) -> int:
         if port_busy(port):
             raise HarnessError(f"port 127.0.0.1:{port} is busy; stop that process or set "
                                "LLMOPS_KSERVE_WEBHOOK_PORT / LLMOPS_KSERVE_METRICS_PORT / LLMOPS_KSERVE_HEALTH_PORT")
+    refuse_foreign_webhooks(kube)
 
     if kube.run("get", "namespace", namespace, "-o", "name", check=False).returncode != 0:
         kube.run("create", "namespace", namespace)
@@ -553,13 +628,29 @@ def _stop(kube: Kube | None, keep_finalizers: bool) -> list[str]:
     return problems
 
 
+def finalized_here(item: dict) -> bool:
+    """True when the API server's managedFields say that our manager binary (field manager: its file name, from
+    its user agent) set KServe's finalizer on the object; a finalizer someone else set is not ours to remove."""
+    key = f'v:"{FINALIZER}"'
+    for entry in item["metadata"].get("managedFields") or []:
+        fields = ((entry.get("fieldsV1") or {}).get("f:metadata") or {}).get("f:finalizers") or {}
+        if entry.get("manager") == MANAGER_BIN.name and key in fields:
+            return True
+    return False
+
+
 def release_finalizers(kube: Kube) -> list[str]:
-    released = []
-    items = (kube.get_json("inferenceservices.serving.kserve.io", "-A", check=False) or {}).get("items", [])
+    """Remove KServe's finalizer from the InferenceServices where this harness's manager added it; return them."""
+    released, kept = [], []
+    items = (kube.get_json("inferenceservices.serving.kserve.io", "-A", "--show-managed-fields",
+                           check=False) or {}).get("items", [])
     for item in items:
         meta = item["metadata"]
         finalizers = meta.get("finalizers") or []
         if FINALIZER not in finalizers:
+            continue
+        if not finalized_here(item):
+            kept.append(f"{meta['namespace']}/{meta['name']}")
             continue
         patch = [{"op": "test", "path": "/metadata/finalizers", "value": finalizers},
                  {"op": "replace", "path": "/metadata/finalizers", "value": [f for f in finalizers if f != FINALIZER]}]
@@ -567,12 +658,17 @@ def release_finalizers(kube: Kube) -> list[str]:
                         "--type=json", "-p", json.dumps(patch), check=False)
         if proc.returncode == 0:
             released.append(f"{meta['namespace']}/{meta['name']}")
+    if kept:
+        log(f"left {FINALIZER} on {len(kept)} InferenceService(s) that the harness's manager did not finalize: "
+            f"{', '.join(kept)}")
     return released
 
 
 def stop(args: argparse.Namespace) -> int:
     try:
         kube: Kube | None = Kube(kubeconfig_path())
+    except ForeignCluster:
+        raise
     except HarnessError as exc:
         log(f"cluster not reachable ({exc}); stopping the process only")
         kube = None

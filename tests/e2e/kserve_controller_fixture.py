@@ -10,7 +10,7 @@ directory is on sys.path under pytest's default import mode), or import the fixt
 - If a manager is already running and healthy (``make test`` may start one for the whole run), it is reused and
   left running.
 - Otherwise the fixture starts one and stops it at the end of the session (``stop`` removes the webhook
-  configurations, the process and KServe's finalizers, and fails when a port stays bound).
+  configurations it created, the process and the finalizers its manager added, and fails when a port stays bound).
 - Configuration: the ``inferenceservice-config`` ConfigMap in ``$LLMOPS_KSERVE_NAMESPACE`` (default ``kserve``) —
   the one the kserve role writes. When the namespace has none, tests/fixtures/inferenceservice-config.yaml
   (KServe's chart defaults, Standard mode) is applied.
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "hack" / "kserve_controller.py"
 FIXTURE_CONFIG = ROOT / "tests" / "fixtures" / "inferenceservice-config.yaml"
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
-STATE_DIR = CACHE / "kserve-controller"
+STATE_DIR = Path(os.environ.get("LLMOPS_KSERVE_STATE_DIR", CACHE / "kserve-controller"))
 
 
 @dataclass
