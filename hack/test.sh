@@ -93,21 +93,16 @@ e2e() {
 }
 
 all() {
-  timed lint lint
-  timed sanity sanity
-  timed unit unit
-  timed cluster cluster
-  trap 'python hack/kserve_controller.py stop >/dev/null 2>&1; python hack/cluster.py down >/dev/null 2>&1 || true' EXIT
-  timed molecule molecule_all
-  timed integration integration
-  timed e2e e2e
-  python hack/kserve_controller.py stop >/dev/null 2>&1 || true
-  python hack/cluster.py down
-  trap - EXIT
+  # lint/sanity/unit, molecule + integration (two clusters, one queue) and e2e (its own cluster) run side by side:
+  # hack/lanes.py (each lane's output in tests/output/logs/, a summary per job on the console)
+  local rc=0 t0=$SECONDS
+  python hack/lanes.py || rc=$?
+  TIMES+=("all lanes (wall): $((SECONDS - t0)) s")
   step "timings"
   printf '  %s\n' "${TIMES[@]}"
   step "slowest 15 tests of this run (all pytest suites)"
-  python hack/slowest_tests.py 15 tests/output/unit.xml tests/output/integration.xml tests/output/e2e.xml
+  python hack/slowest_tests.py 15 tests/output/unit.xml tests/output/junit/*.xml || true
+  return "$rc"
 }
 
 case "${1:-all}" in

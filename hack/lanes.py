@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""`make test` in concurrent lanes: the checks and the cluster suites run side by side on separate local clusters.
+
+Run by ``hack/test.sh all``. The sequential suite kept about 0.8 of the machine's 2 cores busy (39 min wall for
+30 min of CPU), mostly waiting on the API server, KServe's controller and Helm; lanes fill the idle core.
+
+Lanes (each cluster lane owns one local control plane, ``hack/isolated-env.sh`` slot, torn down at the end):
+
+* ``checks`` (no cluster): ``hack/test.sh lint``, ``sanity``, ``unit``, one after the other;
+* ``a`` (the default cluster) and ``b`` (slot 8): the molecule scenarios and the tests/integration files, taken
+  from one queue, longest first (a scenario or a test file is one job, one ``molecule``/``pytest`` process); both
+  lanes start from a fresh cluster, as the sequential run did;
+* ``e2e`` (slot 9): tests/e2e in one pytest session (its session fixture installs the stack once), alone on its
+  cluster because it leaves the stack and KServe's controller running;
+* ``e2e-k8s-<version>`` (slot 7), one per extra Kubernetes version in ``LLMOPS_E2E_EXTRA_K8S`` (space-separated):
+  tests/e2e again on a cluster of that version (``LLMOPS_K8S_VERSION``, honoured by hack/cluster.py).
+
+``hack/lanes.py NAME...`` runs only the jobs whose names contain one of the NAMEs (and only the lanes they need).
+
+Every job writes its whole output to ``tests/output/logs/<job>.log`` and its junit XML to
+``tests/output/junit/<job>.xml``. The console gets a line when a job starts and ends, a heartbeat every two minutes,
+the tail of each passed job (its summary) and the whole log of each failed one. All jobs run even when one fails;
+the exit status is 1 when any failed. ``TERM``/``INT`` stops the jobs and tears every cluster down.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "tests" / "output"
+LOGS = OUT / "logs"
+JUNIT = OUT / "junit"
+PY = sys.executable
+# Seconds measured per job (clean-clone run on 2 cores, sequential); only the queue order uses them, so that the
+# longest jobs start first. A job not listed counts as 60 s.
+HINTS = {
+    "molecule-default": 525,
+    "integration-test_stack_roles": 423,
+    "integration-test_ownership": 90,
+    "integration-test_kserve_role_webhook": 83,
+    "integration-test_kserve_role_sources": 81,
+    "integration-test_pod_serve": 61,
+    "integration-test_serving_runtimes_role": 52,
+    "integration-test_kserve_role_bad_input": 50,
+    "integration-test_accelerator_capacity_info": 45,
+}
+HEARTBEAT_S = 120
+PASSED_TAIL_LINES = 20
+
+_print_lock = threading.Lock()
+
+
+def say(msg: str) -> None:
+    with _print_lock:
+        print(f"[lanes {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+@dataclass
+class Job:
+    name: str
+    argv: list[str]
+    hint: float = 60.0
+    seconds: float = 0.0
+    rc: int | None = None
+    lane: str = ""
+
+
+@dataclass
+class Lane:
+    name: str
+    slot: int | None  # None: the default cluster; no cluster at all when cluster is False
+    cluster: bool = True
+    k8s_version: str | None = None
+    jobs: list[Job] = field(default_factory=list)  # fixed jobs; the shared queue when empty and shared is True
+    shared: bool = False
+    seconds: float = 0.0
+    failed_setup: bool = False
+
+
+_procs: dict[str, subprocess.Popen] = {}
+_stopping = threading.Event()
+
+
+def lane_env(lane: Lane) -> dict[str, str]:
+    env = dict(os.environ)
+    if lane.slot is not None:
+        # the same variables hack/isolated-env.sh exports (read from it, so the port plan is written once)
+        env.setdefault("LLMOPS_CACHE_BASE", env.get("LLMOPS_CACHE", str(Path.home() / ".cache" / "llmops-kserve")))
+        out = subprocess.run(["bash", "-c", 'source "$1" "$2" >/dev/null && env -0', "_",
+                              str(ROOT / "hack" / "isolated-env.sh"), str(lane.slot)],
+                             env=env, capture_output=True, check=True).stdout
+        env = dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
+    if lane.k8s_version:
+        env["LLMOPS_K8S_VERSION"] = lane.k8s_version
+    return env
+
+
+def run_logged(lane: Lane, name: str, argv: list[str], env: dict[str, str]) -> tuple[int, float, Path]:
+    log = LOGS / f"{name}.log"
+    start = time.monotonic()
+    with log.open("w") as fh:
+        fh.write(f"$ {' '.join(argv)}\n")
+        fh.flush()
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        _procs[name] = proc
+        rc = proc.wait()
+        _procs.pop(name, None)
+    return rc, time.monotonic() - start, log
+
+
+def report(lane: Lane, job: Job, log: Path) -> None:
+    lines = log.read_text(errors="replace").splitlines()
+    status = "passed" if job.rc == 0 else f"FAILED (exit {job.rc})"
+    with _print_lock:
+        print(f"\n=== [{time.strftime('%H:%M:%S')}] {job.name} (lane {lane.name}): {status} in {job.seconds:.0f} s "
+              f"(log: {log.relative_to(ROOT)}) ===", flush=True)
+        shown = lines if job.rc != 0 else lines[-PASSED_TAIL_LINES:]
+        if job.rc == 0 and len(lines) > PASSED_TAIL_LINES:
+            print(f"  ... ({len(lines) - PASSED_TAIL_LINES} lines before)")
+        for line in shown:
+            print(f"  {line}")
+        sys.stdout.flush()
+
+
+def setup_cluster(lane: Lane, env: dict[str, str]) -> dict[str, str] | None:
+    """A fresh cluster for the lane; one retry (after keeping the failed attempt's component logs)."""
+    cluster = [PY, str(ROOT / "hack" / "cluster.py")]
+    for attempt in (1, 2):
+        subprocess.run([*cluster, "down"], cwd=ROOT, env=env, capture_output=True, check=False)
+        rc, seconds, log = run_logged(lane, f"cluster-{lane.name}", [*cluster, "up"], env)
+        if rc == 0:
+            break
+        name = env.get("LLMOPS_CLUSTER_NAME", "llmops")
+        logs = Path(env.get("LLMOPS_CACHE", str(Path.home() / ".cache" / "llmops-kserve"))) / "kwok" / "clusters" / name
+        kept = LOGS / f"cluster-{lane.name}-attempt{attempt}"
+        shutil.copytree(logs / "logs", kept, dirs_exist_ok=True) if (logs / "logs").is_dir() else None
+        say(f"lane {lane.name}: cluster up FAILED in {seconds:.0f} s (attempt {attempt}; component logs in "
+            f"{kept.relative_to(ROOT)})")
+        report(lane, Job(f"cluster-{lane.name}", [], rc=rc, seconds=seconds), log)
+    else:
+        return None
+    kubeconfig = subprocess.run([*cluster, "kubeconfig"], cwd=ROOT, env=env, capture_output=True, text=True,
+                                check=True).stdout.strip().splitlines()[-1]
+    say(f"lane {lane.name}: cluster up in {seconds:.0f} s ({kubeconfig})")
+    return {**env, "K8S_AUTH_KUBECONFIG": kubeconfig}
+
+
+def teardown_cluster(lane: Lane, env: dict[str, str]) -> None:
+    for args in (["kserve_controller.py", "stop"], ["cluster.py", "down"]):
+        subprocess.run([PY, str(ROOT / "hack" / args[0]), *args[1:]], cwd=ROOT, env=env, capture_output=True,
+                       check=False, timeout=300)
+
+
+def run_lane(lane: Lane, shared: "queue.PriorityQueue[tuple[float, int, Job]]", done: list[Job]) -> None:
+    start = time.monotonic()
+    env = lane_env(lane)
+    try:
+        if lane.cluster:
+            cluster_env = setup_cluster(lane, env)
+            if cluster_env is None:
+                lane.failed_setup = True
+                return
+            env = cluster_env
+        while not _stopping.is_set():
+            if lane.shared:
+                try:
+                    _, _, job = shared.get_nowait()
+                except queue.Empty:
+                    break
+            elif lane.jobs:
+                job = lane.jobs.pop(0)
+            else:
+                break
+            job.lane = lane.name
+            say(f"lane {lane.name}: {job.name} started")
+            job.rc, job.seconds, log = run_logged(lane, job.name, job.argv, env)
+            done.append(job)
+            report(lane, job, log)
+    finally:
+        if lane.cluster:
+            teardown_cluster(lane, env)
+        lane.seconds = time.monotonic() - start
+        say(f"lane {lane.name}: finished in {lane.seconds:.0f} s")
+
+
+def pytest_job(name: str, target: str) -> Job:
+    return Job(name, [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=15",
+                      f"--junitxml={JUNIT / (name + '.xml')}", target], HINTS.get(name, 60.0))
+
+
+def plan() -> tuple[list[Lane], list[Job]]:
+    shared_jobs = [Job(f"molecule-{d.name}", ["molecule", "test", "-s", d.name], HINTS.get(f"molecule-{d.name}", 60.0))
+                   for d in sorted((ROOT / "molecule").iterdir())
+                   # kind needs Docker: for users, not run here
+                   if d.is_dir() and (d / "molecule.yml").exists() and d.name != "kind"]
+    shared_jobs += [pytest_job(f"integration-{f.stem}", str(f.relative_to(ROOT)))
+                    for f in sorted((ROOT / "tests" / "integration").glob("test_*.py"))]
+    test_sh = str(ROOT / "hack" / "test.sh")
+    lanes = [
+        Lane("checks", None, cluster=False, jobs=[Job(step, [test_sh, step]) for step in ("lint", "sanity", "unit")]),
+        Lane("a", None, shared=True),
+        Lane("b", 8, shared=True),
+        Lane("e2e", 9, jobs=[pytest_job("e2e", "tests/e2e")]),
+    ]
+    for i, version in enumerate(os.environ.get("LLMOPS_E2E_EXTRA_K8S", "").split()):
+        lanes.append(Lane(f"e2e-k8s-{version}", 7 - i, k8s_version=version,
+                          jobs=[pytest_job(f"e2e-k8s-{version}", "tests/e2e")]))
+    return lanes, shared_jobs
+
+
+def main(argv: list[str]) -> int:
+    only = [a for a in argv if not a.startswith("-")]  # job-name substrings: run only those jobs (for development)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    JUNIT.mkdir(parents=True, exist_ok=True)
+    for old in [*LOGS.glob("*.log"), *JUNIT.glob("*.xml")]:
+        old.unlink()
+    lanes, shared_jobs = plan()
+    if only:
+        keep = lambda job: any(o in job.name for o in only)  # noqa: E731
+        shared_jobs = [j for j in shared_jobs if keep(j)]
+        for lane in lanes:
+            lane.jobs = [j for j in lane.jobs if keep(j)]
+        lanes = [lane for lane in lanes if lane.jobs or (lane.shared and shared_jobs)]
+    shared: queue.PriorityQueue = queue.PriorityQueue()
+    for i, job in enumerate(shared_jobs):
+        shared.put((-job.hint, i, job))
+    done: list[Job] = []
+    total = len(shared_jobs) + sum(len(lane.jobs) for lane in lanes)
+    say(f"{total} jobs in {len(lanes)} lanes: " + "; ".join(
+        f"{lane.name}" + (f" (slot {lane.slot})" if lane.slot is not None else "")
+        + (f" (Kubernetes {lane.k8s_version})" if lane.k8s_version else "")
+        + (": " + ", ".join(j.name for j in lane.jobs) if lane.jobs else " (shared queue)" if lane.shared else "")
+        for lane in lanes))
+
+    def stop(signum, _frame):
+        say(f"signal {signum}: stopping jobs, tearing clusters down")
+        _stopping.set()
+        for proc in list(_procs.values()):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    start = time.monotonic()
+    threads = [threading.Thread(target=run_lane, args=(lane, shared, done), name=lane.name) for lane in lanes]
+    for t in threads:
+        t.start()
+    next_beat = start + HEARTBEAT_S
+    while any(t.is_alive() for t in threads):
+        time.sleep(2)
+        if time.monotonic() >= next_beat and _procs:
+            say("running: " + ", ".join(sorted(_procs)) + f" ({time.monotonic() - start:.0f} s since start)")
+            next_beat += HEARTBEAT_S
+    wall = time.monotonic() - start
+    failed = [j for j in done if j.rc != 0]
+    not_run = total - len(done)
+    print(f"\n=== [{time.strftime('%H:%M:%S')}] lanes: timings (wall {wall:.0f} s) ===")
+    for lane in lanes:
+        jobs = [j for j in done if j.lane == lane.name]
+        print(f"  lane {lane.name}: {lane.seconds:.0f} s"
+              + (" (cluster setup FAILED)" if lane.failed_setup else "")
+              + "".join(f"\n    {j.name}: {j.seconds:.0f} s{'' if j.rc == 0 else ' FAILED'}" for j in jobs))
+    if failed or not_run or any(lane.failed_setup for lane in lanes):
+        print(f"FAILED: {', '.join(j.name for j in failed) or '-'}; not run: {not_run}")
+        return 1
+    print(f"all {total} jobs passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
