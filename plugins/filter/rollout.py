@@ -12,7 +12,9 @@ from ansible_collections.llmops.kserve.plugins.module_utils.rollout import (
     RolloutError,
     canary_capacity_requests,
     rollout_gate,
+    rollout_gate_answer,
     rollout_rows,
+    rollout_settled,
     rollout_values,
 )
 
@@ -42,6 +44,8 @@ class FilterModule:
         return {
             "rollout_values": _values,
             "rollout_rows": rollout_rows,
+            "rollout_settled": rollout_settled,
             "rollout_gate": _gate,
+            "rollout_gate_answer": rollout_gate_answer,
             "canary_capacity_requests": _capacity,
         }

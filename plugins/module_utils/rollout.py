@@ -330,3 +330,44 @@ def rollout_gate(answers):
         row["why"] = "; ".join(reasons) if reasons else "ok"
         results.append(row)
     return {"passed": bool(results) and all(r["passed"] for r in results), "results": results}
+
+
+def rollout_settled(isvc, deployments):
+    """Whether KServe has reconciled the current spec: every predictor of the spec (main, canaries) has its
+    Deployment with all its replicas ready, no other predictor
+    Deployment of the InferenceService is left (a promoted or aborted canary's), and status.canaryStatuses reports
+    the spec's percents. Returns ``{"settled": bool, "reason": str}``."""
+    if not isvc:
+        return {"settled": False, "reason": "no InferenceService"}
+    meta = isvc.get("metadata") or {}
+    status = isvc.get("status") or {}
+    rows = rollout_rows(isvc, deployments)
+    wanted = set(r["predictor"] for r in rows)
+    reasons = []
+    for row in rows:
+        ready, _sep, want = row["ready"].partition("/")
+        if row["ready"] == "-":
+            reasons.append("Deployment %s does not exist yet" % row["predictor"])
+        elif int(ready) < int(want):
+            reasons.append("Deployment %s: %s replicas ready" % (row["predictor"], row["ready"]))
+    for deployment in deployments or []:
+        dmeta = deployment.get("metadata") or {}
+        labels = dmeta.get("labels") or {}
+        if (labels.get("serving.kserve.io/inferenceservice") == meta.get("name") and labels.get("component") == "predictor"
+                and dmeta.get("name") not in wanted):
+            reasons.append("Deployment %s is still there" % dmeta.get("name"))
+    reported = dict((c.get("name"), c.get("trafficPercent")) for c in status.get("canaryStatuses") or [])
+    for canary in (isvc.get("spec") or {}).get("canary") or []:
+        cname = (canary.get("predictor") or {}).get("name")
+        if reported.get(cname) != canary.get("trafficPercent"):
+            reasons.append("KServe reports canary %s at %s%%, not %s%% yet" % (cname, reported.get(cname), canary.get("trafficPercent")))
+    return {"settled": not reasons, "reason": "; ".join(reasons) or "settled"}
+
+
+def rollout_gate_answer(item):
+    """One gate check from (check, result of the canary's query, result of the main's query) as the ``uri`` module
+    registers them (``json``: Prometheus' answer; a skipped baseline query has none)."""
+    check, canary, main = item
+    return {"name": check.get("name"), "canary": (canary or {}).get("json"),
+            "main": None if not main or main.get("skipped") else main.get("json"),
+            "max": check.get("max"), "max_ratio": check.get("max_ratio")}
