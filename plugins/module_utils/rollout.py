@@ -311,19 +311,21 @@ def rollout_gate(answers):
             row["why"] = "no data for the canary (is Prometheus scraping its Pods, and has it served requests?)"
             results.append(row)
             continue
-        row["canary"] = max(canary)
+        value = max(canary)
+        row["canary"] = value
         reasons = []
         if check.get("max") not in (None, ""):
             limit = float(check["max"])
-            if row["canary"] > limit:
-                reasons.append("canary %.4g > max %.4g" % (row["canary"], limit))
+            if value > limit:
+                reasons.append("canary %.4g > max %.4g" % (value, limit))
         if check.get("max_ratio") not in (None, "") and check.get("main") is not None:
             main = _samples(check["main"])
             if main:
-                row["main"] = max(main)
-                limit = float(check["max_ratio"]) * row["main"]
-                if row["canary"] > limit:
-                    reasons.append("canary %.4g > %.4g x main %.4g" % (row["canary"], float(check["max_ratio"]), row["main"]))
+                baseline = max(main)
+                row["main"] = baseline
+                limit = float(check["max_ratio"]) * baseline
+                if value > limit:
+                    reasons.append("canary %.4g > %.4g x main %.4g" % (value, float(check["max_ratio"]), baseline))
             else:
                 reasons.append("no data for the main predictor to compare with")
         row["passed"] = not reasons
