@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The platform catalog: the one place platforms, values-file profiles and shared name limits are written (data).
 
-Read at run time by the modules and filters (``module_utils/sizing.py``, ``module_utils/models.py``, the
-``llmops.kserve.catalog`` filter); copied into the YAML and JSON files that cannot import Python (the kserve-model
+Read at run time by the modules and filters (``module_utils/sizing.py``, ``module_utils/models.py``,
+``module_utils/inputs.py``); copied into the YAML and JSON files that cannot import Python (the kserve-model
 chart's schema, playbook input contracts, role defaults and argument specs, AWX surveys) by ``hack/gen_contracts.py``,
 and ``make lint`` fails when such a copy differs from what the script would write.
 

@@ -71,5 +71,5 @@ def registry_problem(field, value):
     """"" when ``value`` is empty or a registry mirror reference, else one sentence naming field, value and rule."""
     if value is None or str(value) == "" or REGISTRY.match(str(value)):
         return ""
-    return ("%s: %r is not a registry reference; use host[:port][/path] (a registry host, optional port, optional "
-            "lowercase path), e.g. registry.example.com:5000/mirror" % (field, value))
+    return ("%s: '%s' is not a registry host[:port][/path] (no scheme, no tag; a lowercase path), "
+            "e.g. registry.example.com:5000/mirror" % (field, value))

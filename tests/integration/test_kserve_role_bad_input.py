@@ -129,7 +129,7 @@ def test_every_problem_in_one_report(env, charts, kubeconfig, kubectl_bin, names
                                 "4 preflight problem(s), nothing was changed",
                                 "kserve_version: unknown version 'v0.99.0'",
                                 "kserve_deployment_mode: unknown mode 'Fast'",
-                                "kserve_image_registry: 'https://mirror.example.com' is not a registry location",
+                                "kserve_image_registry: 'https://mirror.example.com' is not a registry host[:port][/path]",
                                 "kserve_ingress.url_scheme: unknown scheme 'ftp'; allowed: http, https")
 
 

@@ -73,7 +73,7 @@ def test_registry_problem_names_field_value_and_rule(value, ok):
     problem = images.registry_problem("kserve_image_registry", value)
     assert (problem == "") is ok
     if not ok:
-        assert "kserve_image_registry" in problem and repr(value) in problem and "host[:port][/path]" in problem
+        assert f"kserve_image_registry: '{value}' is not a registry host[:port][/path]" in problem
 
 
 def _chart_image(image: str, mirror: str) -> str:

@@ -1,0 +1,40 @@
+# Copyright: (c) 2026, llmops.kserve contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input checks of the roles (see plugins/module_utils/inputs.py and images.py): lists of problem sentences."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+import json
+
+from ansible_collections.llmops.kserve.plugins.module_utils.images import registry_problem
+from ansible_collections.llmops.kserve.plugins.module_utils.inputs import (
+    kserve_input_problems,
+    namespace_problem,
+    release_name_problem,
+)
+
+
+def _plain(value):
+    """Ansible's lazy/tagged containers as plain dicts and lists."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _one(check):
+    def run(value, field):
+        problem = check(field, value)
+        return [problem] if problem else []
+    return run
+
+
+class FilterModule:
+    """llmops.kserve input check filters."""
+
+    def filters(self):
+        return {
+            "kserve_input_problems": lambda v: kserve_input_problems(_plain(v)),
+            "registry_problems": _one(registry_problem),
+            "namespace_problems": _one(namespace_problem),
+            "release_name_problems": _one(release_name_problem),
+        }
