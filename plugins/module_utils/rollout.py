@@ -193,7 +193,17 @@ def rollout_values(values, action, canary=None, schedule=DEFAULT_SCHEDULE, perce
     if action == "promote":
         if canary and canary.get("name") and canary["name"] != current["name"]:
             raise RolloutError("model_rollout_canary.name=%r is not the running canary (%r)" % (canary["name"], current["name"]))
-        result.update(values=promoted_values(values, current), changed=True, percent=100,
+        new = promoted_values(values, current)
+        hint = {"model_id": new.get("model", {}).get("id"), "values": {"predictor": {"name": current["name"]}}}
+        if new.get("model", {}).get("revision"):
+            hint["revision"] = new["model"]["revision"]
+        over = current.get("model") or {}
+        if over.get("storageUri") or over.get("extraArgs"):
+            hint["values"]["model"] = dict((k, over[k]) for k in ("storageUri", "extraArgs") if over.get(k))
+        for key in ("runtime", "resources"):
+            if current.get(key):
+                hint["values"][key] = copy.deepcopy(current[key])
+        result.update(values=new, changed=True, percent=100, inventory=hint,
                       message="canary %s promoted: it is the main predictor now" % current["name"])
         return result
     values["canaries"] = []

@@ -76,6 +76,8 @@ def test_promote_writes_the_canary_as_the_main_predictor_and_is_idempotent():
     assert new["predictor"] == {"minReplicas": 2, "maxReplicas": 2, "name": "v2"}
     assert new["model"] == {"id": "Qwen/Qwen2.5-1.5B-Instruct", "revision": ""}
     assert new["runtime"] == {"image": "x:1"}
+    assert result["inventory"] == {"model_id": "Qwen/Qwen2.5-1.5B-Instruct",
+                                   "values": {"predictor": {"name": "v2"}, "runtime": {"image": "x:1"}}}
     again = rollout_values(new, "promote", {"name": "v2"})
     assert not again["changed"]
 
