@@ -12,8 +12,9 @@ Lanes (each cluster lane owns one local control plane, ``hack/isolated-env.sh`` 
   lanes start from a fresh cluster, as the sequential run did;
 * ``e2e`` (slot 9): tests/e2e in one pytest session (its session fixture installs the stack once), alone on its
   cluster because it leaves the stack and KServe's controller running;
-* ``e2e-k8s-<version>`` (slot 7), one per extra Kubernetes version in ``LLMOPS_E2E_EXTRA_K8S`` (space-separated):
-  tests/e2e again on a cluster of that version (``LLMOPS_K8S_VERSION``, honoured by hack/cluster.py).
+* ``e2e-k8s-<version>`` (slot 7, 6, ...), one per Kubernetes version of ``hack/kubernetes-versions`` after the
+  first (the default cluster's; ``LLMOPS_E2E_EXTRA_K8S`` overrides, ``none`` for none): ``hack/bootstrap.sh k8s
+  <version>`` (a no-op when built), then tests/e2e again on a cluster of that version (``LLMOPS_K8S_VERSION``).
 
 ``hack/lanes.py NAME...`` runs only the jobs whose names contain one of the NAMEs (and only the lanes they need).
 
@@ -82,6 +83,7 @@ class Lane:
     k8s_version: str | None = None
     jobs: list[Job] = field(default_factory=list)  # fixed jobs; the shared queue when empty and shared is True
     shared: bool = False
+    build: list[str] = field(default_factory=list)  # run (logged) before the cluster comes up
     seconds: float = 0.0
     failed_setup: bool = False
 
@@ -165,6 +167,15 @@ def run_lane(lane: Lane, shared: "queue.PriorityQueue[tuple[float, int, Job]]", 
     start = time.monotonic()
     env = lane_env(lane)
     try:
+        if lane.build:
+            say(f"lane {lane.name}: {' '.join(lane.build[1:])}")
+            rc, seconds, log = run_logged(lane, f"build-{lane.name}", lane.build, env)
+            build = Job(f"build-{lane.name}", lane.build, rc=rc, seconds=seconds, lane=lane.name)
+            done.append(build)
+            report(lane, build, log)
+            if rc != 0:
+                lane.failed_setup = True
+                return
         if lane.cluster:
             cluster_env = setup_cluster(lane, env)
             if cluster_env is None:
@@ -193,6 +204,20 @@ def run_lane(lane: Lane, shared: "queue.PriorityQueue[tuple[float, int, Job]]", 
         say(f"lane {lane.name}: finished in {lane.seconds:.0f} s")
 
 
+def extra_k8s_versions() -> list[str]:
+    """Every Kubernetes version of hack/kubernetes-versions but the first (the default cluster's), oldest last;
+    LLMOPS_E2E_EXTRA_K8S (space-separated, "none" for none) overrides."""
+    override = os.environ.get("LLMOPS_E2E_EXTRA_K8S")
+    if override is not None:
+        return [] if override.strip() == "none" else override.split()
+    path = ROOT / "hack" / "kubernetes-versions"
+    if not path.exists():
+        return []
+    lines = [ln.split()[0] for ln in path.read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    return lines[1:]
+
+
 def pytest_job(name: str, target: str) -> Job:
     return Job(name, [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=15",
                       f"--junitxml={JUNIT / (name + '.xml')}", target], HINTS.get(name, 60.0))
@@ -212,9 +237,13 @@ def plan() -> tuple[list[Lane], list[Job]]:
         Lane("b", 8, shared=True),
         Lane("e2e", 9, jobs=[pytest_job("e2e", "tests/e2e")]),
     ]
-    for i, version in enumerate(os.environ.get("LLMOPS_E2E_EXTRA_K8S", "").split()):
-        lanes.append(Lane(f"e2e-k8s-{version}", 7 - i, k8s_version=version,
-                          jobs=[pytest_job(f"e2e-k8s-{version}", "tests/e2e")]))
+    for i, version in enumerate(extra_k8s_versions()):
+        lane = Lane(f"e2e-k8s-{version}", 7 - i, k8s_version=version,
+                    jobs=[pytest_job(f"e2e-k8s-{version}", "tests/e2e")])
+        # `make tools` builds the default version only; this one builds here (a no-op when cached), overlapping
+        # the other lanes on a cold machine
+        lane.build = [str(ROOT / "hack" / "bootstrap.sh"), "k8s", version]
+        lanes.append(lane)
     return lanes, shared_jobs
 
 
