@@ -21,6 +21,8 @@ lint() {
   yamllint -s .
   step "ansible-lint (production profile)"
   ansible-lint --profile production --offline
+  step "conventions: module_defaults, antsibull-changelog (hack/conventions.sh)"
+  hack/conventions.sh
   step "helm lint --strict"
   local chart values
   for chart in charts/*/ tests/charts/*/; do
