@@ -11,13 +11,14 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 COLLECTION_LINK := build/collections/ansible_collections/llmops/kserve
 
 .PHONY: help tools venv go-tools serving-venv storage-venv collection cluster-up cluster-down cluster-status kubeconfig \
-        lint sanity unit integration e2e molecule test demo bench build publish-charts clean
+        lint sanity unit integration e2e molecule test demo bench build publish-charts clean versions
 
 help:
 	@echo "make demo            local cluster + full site playbook (tiny CPU model) + summary"
 	@echo "make test            everything CI runs: lint, sanity, unit, chart and cluster tests"
 	@echo "make tools           venv + Go-built cluster tools (cached in $(LLMOPS_CACHE))"
 	@echo "make cluster-up|cluster-down|cluster-status|kubeconfig"
+	@echo "make versions        every pin beside the newest version its registry serves (reads only; not in make test)"
 
 tools: venv go-tools serving-venv storage-venv collection
 
@@ -76,6 +77,11 @@ demo: tools
 
 bench: tools
 	@hack/test.sh bench
+
+# Every pin (requirements*.txt, hack/tools/*/go.mod, hack/kubernetes-versions, the roles' charts and images) beside
+# the newest version PyPI / the Go module proxy serve. Changes no file; not part of `make test`.
+versions:
+	@python3 hack/versions.py
 
 build: tools
 	@mkdir -p out && ansible-galaxy collection build --force --output-path out .

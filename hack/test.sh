@@ -94,6 +94,24 @@ e2e() {
     python -m pytest -q -p no:cacheprovider --durations=15 --junitxml=tests/output/e2e.xml tests/e2e
 }
 
+# e2e_k8s VERSION [SLOT]: tests/e2e on a fresh cluster of Kubernetes VERSION (a line of hack/kubernetes-versions,
+# as v1.34.4 or 1.34) in hack/isolated-env.sh slot SLOT (default 7), torn down at the end. hack/lanes.py runs the
+# same as its e2e-k8s-<version> lane (LLMOPS_E2E_EXTRA_K8S).
+e2e_k8s() {
+  local version=${1:?usage: hack/test.sh e2e_k8s VERSION [SLOT]} slot=${2:-7}
+  (
+    export LLMOPS_CACHE_BASE=${LLMOPS_CACHE_BASE:-$LLMOPS_CACHE}
+    source "$ROOT/hack/isolated-env.sh" "$slot"
+    export LLMOPS_K8S_VERSION=$version PATH="$LLMOPS_CACHE/bin:$PATH"
+    step "pytest tests/e2e on Kubernetes $(python hack/cluster.py version) (fresh cluster, slot $slot)"
+    trap 'python hack/kserve_controller.py stop >/dev/null 2>&1; python hack/cluster.py down >/dev/null 2>&1 || true' EXIT
+    python hack/cluster.py down
+    python hack/cluster.py up
+    K8S_AUTH_KUBECONFIG=$(python hack/cluster.py kubeconfig | tail -n1) \
+      python -m pytest -q -p no:cacheprovider --durations=15 --junitxml="tests/output/e2e-k8s-$version.xml" tests/e2e
+  )
+}
+
 all() {
   # lint/sanity/unit, molecule + integration (two clusters, one queue) and e2e (its own cluster) run side by side:
   # hack/lanes.py (each lane's output in tests/output/logs/, a summary per job on the console)
@@ -115,8 +133,9 @@ case "${1:-all}" in
   molecule) molecule_all ;;
   integration) integration ;;
   e2e) e2e ;;
+  e2e_k8s) e2e_k8s "${2:-}" "${3:-}" ;;
   all) all ;;
   bench)
     for b in bench/*.py; do step "$b"; python "$b"; done ;;
-  *) echo "usage: $0 [lint|sanity|unit|cluster|molecule|integration|e2e|all|bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [lint|sanity|unit|cluster|molecule|integration|e2e|e2e_k8s VERSION [SLOT]|all|bench]" >&2; exit 2 ;;
 esac
