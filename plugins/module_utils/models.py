@@ -21,8 +21,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import copy
 import re
+
+from ansible.module_utils.six.moves.collections_abc import Mapping
 
 from ansible_collections.llmops.kserve.plugins.module_utils.catalog import LIMITS, catalog
 
@@ -136,13 +137,23 @@ def model_problems(models, platforms=None):
     return problems
 
 
+def _plain(value):
+    """A copy of nested dicts/lists as plain containers. Not copy.deepcopy: on ansible-core 2.19 a filter's input is a
+    lazy container whose deepcopy also copies its templar with every variable of the play (100 models: minutes)."""
+    if isinstance(value, Mapping):
+        return dict((k, _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _merge(base, override):
-    result = copy.deepcopy(base)
+    result = _plain(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
+        if isinstance(value, Mapping) and isinstance(result.get(key), dict):
             result[key] = _merge(result[key], value)
         else:
-            result[key] = copy.deepcopy(value)
+            result[key] = _plain(value)
     return result
 
 
