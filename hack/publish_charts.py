@@ -14,9 +14,7 @@ line per pushed chart: `<oci ref> <version> <digest>`.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,20 +23,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_charts import helm_bin  # noqa: E402  pylint: disable=wrong-import-position  (one helm lookup for hack/)
+
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 CHARTS = ("kserve-model", "kserve-runtimes")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def helm_bin() -> str:
-    candidate = os.environ.get("HELM_BIN") or str(CACHE / "bin" / "helm")
-    if Path(candidate).exists():
-        return candidate
-    found = shutil.which("helm")
-    if not found:
-        raise SystemExit(f"helm not found (HELM_BIN, {CACHE / 'bin' / 'helm'}, PATH): run `make tools`")
-    return found
 
 
 def run(args: list[str]) -> str:

@@ -33,6 +33,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_charts import helm_bin  # noqa: E402  pylint: disable=wrong-import-position  (one helm lookup for hack/)
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 BIN = CACHE / "bin"
@@ -67,13 +70,6 @@ def run(args: list[str], cwd: Path | None = None, env: dict | None = None, timeo
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-20:])
         raise BuildError(f"{' '.join(args[:4])} ... failed (rc={proc.returncode}):\n{tail}")
     return proc.stdout
-
-
-def helm_bin() -> str:
-    helm = os.environ.get("HELM_BIN") or str(BIN / "helm")
-    if not Path(helm).is_file():
-        raise BuildError(f"helm not found at {helm}: run `make tools` (or set HELM_BIN)")
-    return helm
 
 
 def role_defaults(role: str) -> dict:

@@ -26,9 +26,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 BIN = CACHE / "bin"
+VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
 COLLECTIONS = ROOT / "build" / "collections"
 COLLECTION_LINK = COLLECTIONS / "ansible_collections" / "llmops" / "kserve"
 # One line per host of ansible-playbook's PLAY RECAP.
+RECAP_FIELDS = ("ok", "changed", "unreachable", "failed")
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 # What `ansible localhost -m MODULE` prints before the JSON result (ANSIBLE_CALLBACK_RESULT_FORMAT=json).
 MODULE_MARKERS = (("localhost | SUCCESS => ", True), ("localhost | CHANGED => ", True), ("localhost | FAILED! => ", False))
@@ -53,9 +55,13 @@ def tool(name: str) -> str:
     return executable(name, BIN / name)
 
 
+def helm_path() -> str:
+    """$HELM_BIN, else the helm of $LLMOPS_CACHE/bin (not checked: helm_bin() fails when it is missing)."""
+    return os.environ.get("HELM_BIN") or str(BIN / "helm")
+
+
 def helm_bin() -> str:
-    """$HELM_BIN, else the helm of $LLMOPS_CACHE/bin."""
-    return executable("helm", os.environ.get("HELM_BIN") or BIN / "helm", "run `make tools` (or set HELM_BIN)")
+    return executable("helm", helm_path(), "run `make tools` (or set HELM_BIN)")
 
 
 def kubectl_bin() -> str:
@@ -64,7 +70,7 @@ def kubectl_bin() -> str:
 
 def venv_bin(name: str) -> str:
     """A program of the project venv (.venv, or the active $VIRTUAL_ENV): ansible, ansible-playbook, python."""
-    return executable(name, Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / name)
+    return executable(name, VENV_BIN / name)
 
 
 def serving_python() -> Path:
@@ -113,15 +119,15 @@ def import_collection() -> None:
 def ansible_env(kubeconfig: str | None = None, helm: str | None = None, drop=(), **extra: str) -> dict[str, str]:
     """The environment of an ansible run against the local cluster: this process's environment without ``drop``
     (names, or prefixes ending in ``_``), the collection linked, ANSIBLE_CONFIG of the repository, no colours, the
-    kubeconfig for kubernetes.core and kubectl, helm's directory first on PATH, then ``extra``."""
+    kubeconfig for kubernetes.core and kubectl, helm's directory and the project venv first on PATH, then
+    ``extra``."""
     collection_path()
     env = {k: v for k, v in os.environ.items()
            if not any(k.startswith(d) if d.endswith("_") else k == d for d in drop)}
     env.update(ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     if kubeconfig is not None:
         env.update(K8S_AUTH_KUBECONFIG=str(kubeconfig), KUBECONFIG=str(kubeconfig))
-    if helm is not None:
-        env["PATH"] = os.pathsep.join([str(Path(helm).parent), env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join([*([str(Path(helm).parent)] if helm else []), str(VENV_BIN), env.get("PATH", "")])
     env.update(extra)
     return env
 
@@ -140,6 +146,16 @@ class PlaybookRun:
         return cls(proc.returncode, proc.stdout, proc.stderr,
                    [tuple(int(g) for g in m) for m in RECAP.findall(proc.stdout + proc.stderr)])
 
+    def with_recap(self) -> PlaybookRun:
+        """This run, once the test has failed when the output holds no PLAY RECAP."""
+        assert self.recaps, f"no PLAY RECAP in the output:\n{self.output[-3000:]}"
+        return self
+
+    @property
+    def returncode(self) -> int:
+        """As subprocess.CompletedProcess names it."""
+        return self.rc
+
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
@@ -152,24 +168,13 @@ class PlaybookRun:
     @property
     def recap(self) -> tuple[int, int, int, int]:
         """(ok, changed, unreachable, failed) of the first PLAY RECAP; the test fails when there is none."""
-        assert self.recaps, f"no PLAY RECAP in the output:\n{self.output[-3000:]}"
-        return self.recaps[0]
+        return self.with_recap().recaps[0]
 
-    @property
-    def ok(self) -> int:
-        return self.recap[0]
-
-    @property
-    def changed(self) -> int:
-        return self.recap[1]
-
-    @property
-    def unreachable(self) -> int:
-        return self.recap[2]
-
-    @property
-    def failed(self) -> int:
-        return self.recap[3]
+    def __getattr__(self, name: str) -> int:
+        """ok, changed, unreachable, failed: of the first PLAY RECAP."""
+        if name in RECAP_FIELDS:
+            return self.recap[RECAP_FIELDS.index(name)]
+        raise AttributeError(name)
 
     @property
     def changed_total(self) -> int:
@@ -182,9 +187,19 @@ class PlaybookRun:
 
 def run_playbook(playbook: str, *args: str, env: dict | None = None, timeout: float = 600) -> PlaybookRun:
     """ansible-playbook PLAYBOOK ARGS... from the repository root (argument list, never a shell string)."""
+    collection_path()
     proc = subprocess.run([venv_bin("ansible-playbook"), playbook, *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)
     return PlaybookRun.of(proc)
+
+
+def test_charts(script: str, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
+    """hack/<script> (test_charts.py: KServe's test charts, test_charts_stack.py: cert-manager and the Knative
+    operator) with ARGS; the test fails when it does."""
+    proc = subprocess.run([venv_bin("python"), str(ROOT / "hack" / script), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    assert proc.returncode == 0, f"hack/{script} failed:\n{proc.stderr[-3000:]}"
+    return proc
 
 
 def run_module(module: str, args: dict, *flags: str, env: dict | None = None,
@@ -203,6 +218,15 @@ def module_result(proc: subprocess.CompletedProcess) -> tuple[bool, dict]:
         if index >= 0:
             return ok, json.JSONDecoder().raw_decode(proc.stdout[index + len(marker):])[0]
     raise AssertionError(f"no result in ansible output (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL when the process has not exited within timeout seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def write_vars(directory: Path, models: list, namespace: str, **extra) -> str:

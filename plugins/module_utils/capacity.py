@@ -431,6 +431,15 @@ def _is_device(resource):
     return resource not in CORE_RESOURCES and not resource.startswith("hugepages-")
 
 
+def _check_keys(where, raw, allowed, not_a_dict, allowed_text):
+    """Fail unless raw is a dict whose keys are all in allowed (messages name the field and what is allowed)."""
+    if not isinstance(raw, dict):
+        raise CapacityError("%s: %r %s" % (where, raw, not_a_dict))
+    unknown = sorted(k for k in raw if k not in allowed)
+    if unknown:
+        raise CapacityError("%s: unknown key(s) %s; allowed: %s" % (where, ", ".join(unknown), allowed_text))
+
+
 def normalize_requests(raw_requests, field="requests"):
     """Validate the request list; return dicts with integer ``demand`` per replica."""
     if raw_requests is None:
@@ -442,12 +451,8 @@ def normalize_requests(raw_requests, field="requests"):
     owners = {}
     for index, raw in enumerate(raw_requests):
         where = "%s[%d]" % (field, index)
-        if not isinstance(raw, dict):
-            raise CapacityError("%s: %r is not a dict with name, resource, count, replicas, ..." % (where, raw))
-        unknown = sorted(k for k in raw if k not in _REQUEST_KEYS)
-        if unknown:
-            raise CapacityError("%s: unknown key(s) %s; allowed: %s"
-                                % (where, ", ".join(unknown), ", ".join(_REQUEST_KEYS)))
+        _check_keys(where, raw, _REQUEST_KEYS, "is not a dict with name, resource, count, replicas, ...",
+                    ", ".join(_REQUEST_KEYS))
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
             raise CapacityError("%s.name: %r must be a non-empty string" % (where, name))
@@ -487,12 +492,8 @@ def normalize_requests(raw_requests, field="requests"):
         clean_tolerations = []
         for t_index, tol in enumerate(tolerations):
             t_where = "%s.tolerations[%d]" % (where, t_index)
-            if not isinstance(tol, dict):
-                raise CapacityError("%s: %r must be a dict with key, operator, value, effect" % (t_where, tol))
-            bad = sorted(k for k in tol if k not in _TOLERATION_KEYS)
-            if bad:
-                raise CapacityError("%s: unknown key(s) %s; allowed: key, operator, value, effect, tolerationSeconds"
-                                    % (t_where, ", ".join(bad)))
+            _check_keys(t_where, tol, _TOLERATION_KEYS, "must be a dict with key, operator, value, effect",
+                        "key, operator, value, effect, tolerationSeconds")
             operator = tol.get("operator") or "Equal"
             if operator not in ("Equal", "Exists"):
                 raise CapacityError("%s.operator: %r must be Equal or Exists" % (t_where, operator))

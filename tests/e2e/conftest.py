@@ -7,22 +7,20 @@ controller manager as a host process, configured by the inferenceservice-config 
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "integration"))
 
-from cluster_fixtures import BIN, helm_bin, kube_json, kubeconfig, kubectl_bin, registry_url  # noqa: E402,F401  pylint: disable=unused-import
+import harness  # noqa: E402  pylint: disable=wrong-import-position
+from hf_server import FakeHub  # noqa: E402  pylint: disable=wrong-import-position
+from cluster_fixtures import helm_bin, kube_json, kubeconfig, kubectl_bin, registry_url  # noqa: E402,F401  pylint: disable=unused-import
 from kserve_controller_fixture import kserve_controller  # noqa: E402,F401  pylint: disable=unused-import
-
-RECAP = re.compile(r"localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 
 class Playbooks:
@@ -41,19 +39,27 @@ class Playbooks:
     def run(self, playbook: str, *args: str, env: dict | None = None, inventory: str = "inventory/local",
             timeout: int = 900) -> tuple[int, str, int]:
         """Returns (rc, output, changed count from the PLAY RECAP)."""
-        full_env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), K8S_AUTH_KUBECONFIG=self.kubeconfig,
-                        ANSIBLE_FORCE_COLOR="0", PATH=f"{ROOT / '.venv' / 'bin'}:{BIN}:{os.environ['PATH']}")
-        for key in ("HF_TOKEN", "HF_ENDPOINT", "HF_HUB_OFFLINE"):
-            full_env.pop(key, None)
-        full_env.update(env or {})
+        full_env = harness.ansible_env(self.kubeconfig, harness.helm_bin(),
+                                       drop=("HF_TOKEN", "HF_ENDPOINT", "HF_HUB_OFFLINE"), **(env or {}))
         verbose = ["-" + "v" * self.verbosity] if self.verbosity > 0 else []
-        proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ansible-playbook"), *verbose, "-i", inventory, playbook, *args],
-                              cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout, check=False)
-        output = proc.stdout + proc.stderr
-        self.outputs.append(output)
-        recaps = RECAP.findall(output)
-        changed = sum(int(r[1]) for r in recaps)
-        return proc.returncode, output, changed
+        run = harness.run_playbook(playbook, *verbose, "-i", inventory, *args, env=full_env, timeout=timeout)
+        self.outputs.append(run.output)
+        return run.rc, run.output, run.changed_total
+
+    def register_runtimes(self, only_if_missing: bool = False) -> None:
+        """playbooks/register_runtimes.yml (only_if_missing: only when llmops-vllm-xeon is not registered yet)."""
+        if only_if_missing and harness.kubectl(harness.kubectl_bin(), self.kubeconfig, "get", "clusterservingruntime",
+                                               "llmops-vllm-xeon").returncode == 0:
+            return
+        rc, out, _changed = self.run("playbooks/register_runtimes.yml")
+        assert rc == 0, out[-4000:]
+
+
+@pytest.fixture(scope="module")
+def hub():
+    """The local Hugging Face Hub stand-in (tests/integration/hf_server.py) for a test module."""
+    with FakeHub() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -65,10 +71,7 @@ def playbooks(kubeconfig) -> Playbooks:
 def serving_stack(kubeconfig, playbooks):
     """cert-manager + KServe (Standard mode) installed by playbooks/install.yml from charts in the local registry."""
     for script in ("test_charts_stack.py", "test_charts.py"):
-        proc = subprocess.run([sys.executable, str(ROOT / "hack" / script)], capture_output=True, text=True,
-                              timeout=900, check=False, cwd=ROOT)
-        if proc.returncode != 0:
-            pytest.fail(f"hack/{script} failed:\n{proc.stderr[-3000:]}")
+        harness.test_charts(script, timeout=900)
     rc, out, _changed = playbooks.run("playbooks/install.yml")
     if rc != 0:
         pytest.fail(f"playbooks/install.yml failed:\n{out[-5000:]}")

@@ -26,11 +26,12 @@ from pathlib import Path
 
 import pytest
 
+import harness
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "hack" / "kserve_controller.py"
 FIXTURE_CONFIG = ROOT / "tests" / "fixtures" / "inferenceservice-config.yaml"
-CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
-STATE_DIR = Path(os.environ.get("LLMOPS_KSERVE_STATE_DIR", CACHE / "kserve-controller"))
+STATE_DIR = Path(os.environ.get("LLMOPS_KSERVE_STATE_DIR", harness.CACHE / "kserve-controller"))
 
 
 @dataclass

@@ -21,17 +21,15 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE.parent / "integration"))
+import harness
+from hf_server import GOOD_TOKEN
 
-from hf_server import GOOD_TOKEN, FakeHub  # noqa: E402  pylint: disable=wrong-import-position
+ROOT = harness.ROOT
 
 NAMESPACE = "llmops-e2e-fail"
 TINY = {"name": "tiny-a", "model_id": "Qwen/Qwen2.5-0.5B-Instruct", "platform": "xeon", "profile": "cpu-tiny",
@@ -45,21 +43,11 @@ ISVC_LABEL = "serving.kserve.io/inferenceservice"
 
 
 @pytest.fixture(scope="module")
-def hub():
-    with FakeHub() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def clean_namespace(playbooks, kserve_controller, kubectl_bin, kubeconfig):  # noqa: ARG001 (its webhooks run)
-    def drop():
-        subprocess.run([kubectl_bin, "--kubeconfig", kubeconfig, "delete", "namespace", NAMESPACE, "--ignore-not-found",
-                        "--timeout=120s"], capture_output=True, text=True, timeout=180, check=False)
-    drop()
-    rc, out, _changed = playbooks.run("playbooks/register_runtimes.yml")
-    assert rc == 0, out[-4000:]
+    harness.delete_namespace(kubectl_bin, kubeconfig, NAMESPACE)
+    playbooks.register_runtimes()
     yield
-    drop()
+    harness.delete_namespace(kubectl_bin, kubeconfig, NAMESPACE)
 
 
 @pytest.fixture()
@@ -73,9 +61,7 @@ def helm_json(helm_bin, kubeconfig):
 
 
 def deploy(playbooks, hub, tmp_path, models, *extra):
-    path = tmp_path / "models.yml"
-    path.write_text(yaml.safe_dump({"llmops_models": models, "llmops_models_namespace": NAMESPACE}))
-    return playbooks.run("playbooks/deploy_models.yml", "-e", f"@{path}", *extra,
+    return playbooks.run("playbooks/deploy_models.yml", "-e", harness.write_vars(tmp_path, models, NAMESPACE), *extra,
                          env={"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": GOOD_TOKEN})
 
 

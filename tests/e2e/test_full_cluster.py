@@ -15,18 +15,10 @@ Works in its own namespace and removes its releases at the end (other e2e module
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-import yaml
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "integration"))
-
-from hf_server import GOOD_TOKEN, FakeHub  # noqa: E402  pylint: disable=wrong-import-position
+import harness
+from hf_server import GOOD_TOKEN
 
 NAMESPACE = "llmops-e2e-full"
 H100 = ("nvidia-h100-1", "nvidia-h100-2")
@@ -36,41 +28,19 @@ MODELS = [dict(TP8, name="full-a"), dict(TP8, name="full-b")]
 NODES_FULL = "free nvidia.com/gpu per eligible node: nvidia-h100-1 0, nvidia-h100-2 0"
 
 
-def _kubectl(kubectl_bin, kubeconfig, *args, timeout=180):
-    return subprocess.run([kubectl_bin, "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
-                          timeout=timeout, check=False)
-
-
 def releases(kubectl_bin, kubeconfig) -> dict[str, int]:
-    """Helm releases in the namespace -> latest revision (from Helm's release Secrets)."""
-    proc = _kubectl(kubectl_bin, kubeconfig, "get", "secrets", "-n", NAMESPACE, "-l", "owner=helm", "-o", "json")
-    if proc.returncode != 0:
-        return {}
-    result: dict[str, int] = {}
-    for item in json.loads(proc.stdout)["items"]:
-        labels = item["metadata"]["labels"]
-        result[labels["name"]] = max(result.get(labels["name"], 0), int(labels["version"]))
-    return result
+    return harness.helm_releases(kubectl_bin, kubeconfig, NAMESPACE)
 
 
-def write_vars(tmp_path: Path, models) -> str:
-    path = tmp_path / "models.yml"
-    path.write_text(yaml.safe_dump({"llmops_models": models, "llmops_models_namespace": NAMESPACE}))
-    return f"@{path}"
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with FakeHub() as server:
-        yield server
+def write_vars(tmp_path, models) -> str:
+    return harness.write_vars(tmp_path, models, NAMESPACE)
 
 
 @pytest.fixture(scope="module")
 def full_cluster(playbooks, kserve_controller, hub, kubectl_bin, kubeconfig, tmp_path_factory):  # noqa: ARG001
     """Both H100 nodes filled by two TP-8 models deployed by deploy_models.yml; removed again at the end."""
-    _kubectl(kubectl_bin, kubeconfig, "delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s")
-    rc, out, _changed = playbooks.run("playbooks/register_runtimes.yml")
-    assert rc == 0, out[-4000:]
+    harness.delete_namespace(kubectl_bin, kubeconfig, NAMESPACE)
+    playbooks.register_runtimes()
     env = {"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": GOOD_TOKEN}
     vars_file = write_vars(tmp_path_factory.mktemp("full"), MODELS)
     rc, out, _changed = playbooks.run("playbooks/deploy_models.yml", "-e", vars_file, env=env)
@@ -79,7 +49,7 @@ def full_cluster(playbooks, kserve_controller, hub, kubectl_bin, kubeconfig, tmp
         yield env
     finally:
         rc, out, _changed = playbooks.run("playbooks/uninstall_models.yml", "-e", vars_file)
-        _kubectl(kubectl_bin, kubeconfig, "delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s")
+        harness.delete_namespace(kubectl_bin, kubeconfig, NAMESPACE)
         assert rc == 0, out[-3000:]
         assert releases(kubectl_bin, kubeconfig) == {}
 

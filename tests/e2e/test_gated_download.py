@@ -23,21 +23,15 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-import yaml
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE.parent / "integration"))
-sys.path.insert(0, str(ROOT / "hack"))
+import harness
+from hf_server import BAD_TOKEN, GATED_TINY, GATED_TINY_MAIN_COMMIT, GATED_TINY_OLD_COMMIT, GOOD_TOKEN
 
+sys.path.insert(0, str(harness.ROOT / "hack"))
 import pod_runner  # noqa: E402  pylint: disable=wrong-import-position
-# pylint: disable-next=wrong-import-position
-from hf_server import BAD_TOKEN, GATED_TINY, GATED_TINY_MAIN_COMMIT, GATED_TINY_OLD_COMMIT, GOOD_TOKEN, FakeHub  # noqa: E402
 
 NAMESPACE = "llmops-e2e-gated"
 GOOD = "gated"
@@ -54,33 +48,20 @@ INIT = "storage-initializer"
 MODEL_VOLUME = "kserve-provision-location"
 
 
-def kubectl(kubectl_bin, kubeconfig, *args, input_text=None):
-    return subprocess.run([kubectl_bin, "--kubeconfig", kubeconfig, *args], input=input_text, capture_output=True,
-                          text=True, timeout=180, check=False)
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with FakeHub() as server:
-        yield server
+kubectl = harness.kubectl
 
 
 @pytest.fixture(scope="module")
 def deployed(playbooks, kserve_controller, hub, kubectl_bin, kubeconfig, tmp_path_factory):  # noqa: ARG001
     """The two releases deployed by deploy_models.yml (runtimes registered first when missing); namespace dropped after."""
-    def drop_namespace():
-        kubectl(kubectl_bin, kubeconfig, "delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s")
-    drop_namespace()
-    if kubectl(kubectl_bin, kubeconfig, "get", "clusterservingruntime", "llmops-vllm-xeon").returncode != 0:
-        rc, out, _changed = playbooks.run("playbooks/register_runtimes.yml")
-        assert rc == 0, out[-4000:]
-    path = tmp_path_factory.mktemp("gated") / "models.yml"
-    path.write_text(yaml.safe_dump({"llmops_models": MODELS, "llmops_models_namespace": NAMESPACE}))
-    rc, out, _changed = playbooks.run("playbooks/deploy_models.yml", "-e", f"@{path}",
+    harness.delete_namespace(kubectl_bin, kubeconfig, NAMESPACE)
+    playbooks.register_runtimes(only_if_missing=True)
+    rc, out, _changed = playbooks.run("playbooks/deploy_models.yml", "-e",
+                                      harness.write_vars(tmp_path_factory.mktemp("gated"), MODELS, NAMESPACE),
                                       env={"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": GOOD_TOKEN})
     assert rc == 0, out[-6000:]
     yield
-    drop_namespace()
+    harness.delete_namespace(kubectl_bin, kubeconfig, NAMESPACE)
 
 
 @pytest.fixture(scope="module")

@@ -25,17 +25,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path.insert(0, str(HERE.parent / "integration"))
-sys.path.insert(0, str(HERE.parent / "unit"))
+import harness
+from hf_server import BAD_TOKEN, GOOD_TOKEN, FakeHub
+
+ROOT = harness.ROOT
 sys.path.insert(0, str(ROOT / "hack"))
-
 import pod_runner  # noqa: E402  pylint: disable=wrong-import-position
-from hf_server import BAD_TOKEN, GOOD_TOKEN, FakeHub  # noqa: E402  pylint: disable=wrong-import-position
-from test_vllm_args import serving_python  # noqa: E402  pylint: disable=wrong-import-position
 
 NAMESPACE = "llmops-e2e-serve"
 NODE = "host-runner-0"
@@ -43,17 +39,20 @@ REPO = "llmops-test/tiny-llama-real"
 NAME = "tiny-real"
 
 
-def kubectl(kubectl_bin, kubeconfig, *args):
-    return subprocess.run([kubectl_bin, "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
-                          timeout=180, check=False)
+kubectl = harness.kubectl
 
 
 @pytest.fixture(scope="module")
 def tiny_model() -> Path:
-    proc = subprocess.run([str(serving_python()), str(ROOT / "hack" / "tiny_model.py")], capture_output=True,
-                          text=True, timeout=600, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return Path(proc.stdout.strip().splitlines()[-1])
+    return harness.tiny_model()
+
+
+def serve_models(name: str) -> list[dict]:
+    """The tiny Llama (gated) on the host-runner node, with the cpu-tiny profile."""
+    return [{"name": name, "model_id": REPO, "platform": "xeon", "profile": "cpu-tiny",
+             "deployment_mode": "Standard", "replicas": 1,
+             "values": {"hfToken": {"enabled": True},
+                        "predictor": {"nodeSelector": {"llmops.kserve/host-runner": "true"}}}}]
 
 
 @pytest.fixture(scope="module")
@@ -84,32 +83,21 @@ def agent(kubeconfig, hub, tmp_path_factory):
         assert proc.poll() is None and time.monotonic() < deadline, "the host-runner agent did not register its node"
         time.sleep(1)
     yield api
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    harness.stop_process(proc)
     api.delete_node(NODE)
 
 
 @pytest.fixture(scope="module")
 def deployed(playbooks, kserve_controller, hub, agent, kubectl_bin, kubeconfig, tmp_path_factory):  # noqa: ARG001
-    kubectl(kubectl_bin, kubeconfig, "delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s")
-    if kubectl(kubectl_bin, kubeconfig, "get", "clusterservingruntime", "llmops-vllm-xeon").returncode != 0:
-        rc, out, _changed = playbooks.run("playbooks/register_runtimes.yml")
-        assert rc == 0, out[-4000:]
-    models = [{"name": NAME, "model_id": REPO, "platform": "xeon", "profile": "cpu-tiny",
-               "deployment_mode": "Standard", "replicas": 1,
-               "values": {"hfToken": {"enabled": True},
-                          "predictor": {"nodeSelector": {"llmops.kserve/host-runner": "true"}}}}]
-    path = tmp_path_factory.mktemp("serve") / "models.yml"
-    path.write_text(yaml.safe_dump({"llmops_models": models, "llmops_models_namespace": NAMESPACE}))
+    harness.delete_namespace(kubectl_bin, kubeconfig, NAMESPACE)
+    playbooks.register_runtimes(only_if_missing=True)
+    path = harness.write_vars(tmp_path_factory.mktemp("serve"), serve_models(NAME), NAMESPACE)
     start = time.monotonic()
-    rc, out, _changed = playbooks.run("playbooks/deploy_models.yml", "-e", f"@{path}",
+    rc, out, _changed = playbooks.run("playbooks/deploy_models.yml", "-e", path,
                                       env={"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": GOOD_TOKEN})
     assert rc == 0, out[-6000:]
     yield {"seconds": time.monotonic() - start, "output": out}
-    kubectl(kubectl_bin, kubeconfig, "delete", "namespace", NAMESPACE, "--ignore-not-found", "--timeout=120s")
+    harness.delete_namespace(kubectl_bin, kubeconfig, NAMESPACE)
 
 
 def predictor(api) -> dict:
@@ -153,19 +141,12 @@ def test_a_refused_download_fails_the_deploy_with_kserves_own_error(playbooks, k
     the InferenceService to BlockedByFailedLoad, and deploy_models.yml fails at once with that error instead of
     waiting out its timeout; list_models.yml shows it in the summary table."""
     namespace, name = NAMESPACE + "-denied", "tiny-denied"
-    kubectl(kubectl_bin, kubeconfig, "delete", "namespace", namespace, "--ignore-not-found", "--timeout=120s")
-    if kubectl(kubectl_bin, kubeconfig, "get", "clusterservingruntime", "llmops-vllm-xeon").returncode != 0:
-        rc, out, _changed = playbooks.run("playbooks/register_runtimes.yml")
-        assert rc == 0, out[-4000:]
-    models = [{"name": name, "model_id": REPO, "platform": "xeon", "profile": "cpu-tiny",
-               "deployment_mode": "Standard", "replicas": 1,
-               "values": {"hfToken": {"enabled": True},
-                          "predictor": {"nodeSelector": {"llmops.kserve/host-runner": "true"}}}}]
-    path = tmp_path / "models.yml"
-    path.write_text(yaml.safe_dump({"llmops_models": models, "llmops_models_namespace": namespace}))
+    harness.delete_namespace(kubectl_bin, kubeconfig, namespace)
+    playbooks.register_runtimes(only_if_missing=True)
+    path = harness.write_vars(tmp_path, serve_models(name), namespace)
     try:
         start = time.monotonic()
-        rc, out, _changed = playbooks.run("playbooks/deploy_models.yml", "-e", f"@{path}",
+        rc, out, _changed = playbooks.run("playbooks/deploy_models.yml", "-e", path,
                                           "-e", "preflight_check_hf=false", "-e", "model_deploy_wait_timeout=900",
                                           "-e", "model_deploy_rollback_on_failure=false",
                                           env={"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": BAD_TOKEN})
@@ -184,4 +165,4 @@ def test_a_refused_download_fails_the_deploy_with_kserves_own_error(playbooks, k
         assert any(name in line and "BlockedByFailedLoad" in line for line in listed.splitlines()), listed[-3000:]
         print(f"refused download: deploy_models.yml failed after {seconds:.0f} s with KServe's verdict")
     finally:
-        kubectl(kubectl_bin, kubeconfig, "delete", "namespace", namespace, "--ignore-not-found", "--timeout=120s")
+        harness.delete_namespace(kubectl_bin, kubeconfig, namespace)

@@ -41,53 +41,22 @@ GOOD_TOKEN = "hf_goodTOKENvalue0123456789abcdefXYZ"
 NO_GATED_TOKEN = "hf_noGatedAccessTOKEN0123456789abcd"
 BAD_TOKEN = "hf_badTOKENvalue0123456789abcdefXYZ"
 
-LLAMA_8B_CONFIG = {
-    "architectures": ["LlamaForCausalLM"],
-    "model_type": "llama",
-    "hidden_size": 4096,
-    "intermediate_size": 14336,
-    "num_hidden_layers": 32,
-    "num_attention_heads": 32,
-    "num_key_value_heads": 8,
-    "vocab_size": 128256,
-    "max_position_embeddings": 131072,
-    "tie_word_embeddings": False,
-    "hidden_act": "silu",
-    "torch_dtype": "bfloat16",
-}
+CONFIG_FIELDS = ("model_type", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                 "num_key_value_heads", "vocab_size", "max_position_embeddings", "tie_word_embeddings", "hidden_act",
+                 "torch_dtype")
 
-QWEN_05B_CONFIG = {
-    "architectures": ["Qwen2ForCausalLM"],
-    "model_type": "qwen2",
-    "hidden_size": 896,
-    "intermediate_size": 4864,
-    "num_hidden_layers": 24,
-    "num_attention_heads": 14,
-    "num_key_value_heads": 2,
-    "vocab_size": 151936,
-    "max_position_embeddings": 32768,
-    "tie_word_embeddings": True,
-    "hidden_act": "silu",
-    "torch_dtype": "bfloat16",
-}
 
+def _config(architecture, *values):
+    """A transformers config.json: the architecture and CONFIG_FIELDS, in this order."""
+    return {"architectures": [architecture], **dict(zip(CONFIG_FIELDS, values))}
+
+
+LLAMA_8B_CONFIG = _config("LlamaForCausalLM", "llama", 4096, 14336, 32, 32, 8, 128256, 131072, False, "silu", "bfloat16")
+QWEN_05B_CONFIG = _config("Qwen2ForCausalLM", "qwen2", 896, 4864, 24, 14, 2, 151936, 32768, True, "silu", "bfloat16")
 
 GATED_TINY = "llmops-test/gated-tiny"
 
-TINY_LLAMA_CONFIG = {
-    "architectures": ["LlamaForCausalLM"],
-    "model_type": "llama",
-    "hidden_size": 64,
-    "intermediate_size": 128,
-    "num_hidden_layers": 1,
-    "num_attention_heads": 1,
-    "num_key_value_heads": 1,
-    "vocab_size": 8,
-    "max_position_embeddings": 128,
-    "tie_word_embeddings": True,
-    "hidden_act": "silu",
-    "torch_dtype": "float32",
-}
+TINY_LLAMA_CONFIG = _config("LlamaForCausalLM", "llama", 64, 128, 1, 1, 1, 8, 128, True, "silu", "float32")
 
 
 def _safetensors(name, values):
@@ -378,17 +347,26 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
-    def _model_info(self, key, repo_id, revision, head):
+    def _at_revision(self, key, repo_id, revision, head, gate=False):
+        """(model, (commit, files)) visible to the caller (and past the gate when gate=True), or None once the
+        error has been sent."""
         ok, user = self._preamble(key, head)
         if not ok:
             return None
         model = self._visible(repo_id, user, head)
-        if model is None:
+        if model is None or (gate and not self._gate(repo_id, model, user, head)):
             return None
         resolved = _resolve_revision(repo_id, model, revision)
         if resolved is None:
-            return self._error(404, "Invalid rev id: %s" % revision, "RevisionNotFound", head=head)
-        commit, files = resolved
+            self._error(404, "Invalid rev id: %s" % revision, "RevisionNotFound", head=head)
+            return None
+        return model, resolved
+
+    def _model_info(self, key, repo_id, revision, head):
+        found = self._at_revision(key, repo_id, revision, head)
+        if found is None:
+            return None
+        model, (commit, files) = found
         siblings = [{"rfilename": "config.json"}, {"rfilename": "model.safetensors"}]
         if "commits" in model:
             siblings = [{"rfilename": path} for path in sorted(files)]
@@ -421,15 +399,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _tree(self, key, repo_id, revision, prefix, head):
         """The file listing at a revision (metadata, visible like model_info: the gate guards the files)."""
-        ok, user = self._preamble(key, head)
-        if not ok:
+        found = self._at_revision(key, repo_id, revision, head)
+        if found is None:
             return None
-        model = self._visible(repo_id, user, head)
-        if model is None:
-            return None
-        resolved = _resolve_revision(repo_id, model, revision)
-        if resolved is None:
-            return self._error(404, "Invalid rev id: %s" % revision, "RevisionNotFound", head=head)
+        resolved = found[1]
         entries = []
         for path, payload in sorted(resolved[1].items()):
             if prefix and not path.startswith(prefix.rstrip("/") + "/"):
@@ -441,16 +414,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, entries, head=head)
 
     def _resolve(self, key, repo_id, revision, filename, head):
-        ok, user = self._preamble(key, head)
-        if not ok:
+        found = self._at_revision(key, repo_id, revision, head, gate=True)
+        if found is None:
             return None
-        model = self._visible(repo_id, user, head)
-        if model is None or not self._gate(repo_id, model, user, head):
-            return None
-        resolved = _resolve_revision(repo_id, model, revision)
-        if resolved is None:
-            return self._error(404, "Invalid rev id: %s" % revision, "RevisionNotFound", head=head)
-        commit, files = resolved
+        commit, files = found[1]
         if filename not in files:
             return self._error(404, "Entry not found", "EntryNotFound", head=head)
         payload = files[filename]

@@ -10,29 +10,18 @@ cluster is not up). Each test works in its own namespace and deletes what it cre
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import subprocess
-import sys
 import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")
+import harness
+
 GPU = "nvidia.com/gpu"
 H100 = ("nvidia-h100-1", "nvidia-h100-2")
 GPU_TOLERATION = {"key": GPU, "operator": "Exists", "effect": "NoSchedule"}
 TEST_RESOURCE = "llmops.kserve/captest"
-
-
-def _ensure_collection_link():
-    link = os.path.join(ROOT, "build", "collections", "ansible_collections", "llmops", "kserve")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(os.path.relpath(ROOT, os.path.dirname(link)), link)
 
 
 @pytest.fixture()
@@ -97,18 +86,10 @@ def make_pod(core, namespace, name, node, gpus, init_gpus=None, sidecar_gpus=Non
 
 
 def run_module(kubeconfig, args, check=False):
-    _ensure_collection_link()
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith("K8S_AUTH_"))
-    env.update(K8S_AUTH_KUBECONFIG=kubeconfig, ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1")
-    cmd = [ANSIBLE, "localhost", "-m", "llmops.kserve.accelerator_capacity_info", "-a", json.dumps(args)]
-    if check:
-        cmd.append("--check")
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-    for marker, ok in (("localhost | SUCCESS => ", True), ("localhost | FAILED! => ", False)):
-        index = proc.stdout.find(marker)
-        if index >= 0:
-            return ok, json.JSONDecoder().raw_decode(proc.stdout[index + len(marker):])[0]
-    raise AssertionError("no result in ansible output (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
+    env.update(K8S_AUTH_KUBECONFIG=kubeconfig)
+    return harness.module_result(harness.run_module("llmops.kserve.accelerator_capacity_info", args,
+                                                    *(["--check"] if check else []), env=env))
 
 
 def free_gpus(result):

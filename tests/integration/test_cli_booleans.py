@@ -15,18 +15,16 @@ The Hub is never contacted (HF_HUB_OFFLINE=1, no HF_ENDPOINT), so these runs nee
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(ROOT / ".venv" / "bin" / "ansible-playbook")
-RECAP = re.compile(r"localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+import harness
+
+ROOT = harness.ROOT
 BROKEN = "Conditionals must have a boolean result"
 OFF = ["false", "no"]
 PREFLIGHT_CHECKS = ["preflight_check_stack", "preflight_check_runtimes", "preflight_check_hf", "preflight_check_capacity",
@@ -39,16 +37,8 @@ GATED_MODEL = {"name": "llama-gaudi", "model_id": "meta-llama/Llama-3.1-8B-Instr
 
 @pytest.fixture(scope="module")
 def env(kubeconfig, helm_bin) -> dict[str, str]:
-    link = ROOT / "build" / "collections" / "ansible_collections" / "llmops" / "kserve"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(Path("..") / ".." / ".." / "..")
-    environ = {k: v for k, v in os.environ.items()
-               if k not in ("HF_TOKEN", "HF_ENDPOINT", "ALLOW_BROKEN_CONDITIONALS", "ANSIBLE_ALLOW_BROKEN_CONDITIONALS")}
-    environ.update(K8S_AUTH_KUBECONFIG=str(kubeconfig), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0", HF_HUB_OFFLINE="1",
-                   PATH=os.pathsep.join([str(Path(helm_bin).parent), str(ROOT / ".venv" / "bin"), environ.get("PATH", "")]))
-    return environ
+    return harness.ansible_env(kubeconfig, helm_bin, HF_HUB_OFFLINE="1", drop=(
+        "HF_TOKEN", "HF_ENDPOINT", "ALLOW_BROKEN_CONDITIONALS", "ANSIBLE_ALLOW_BROKEN_CONDITIONALS"))
 
 
 @pytest.fixture()
@@ -63,14 +53,13 @@ def namespace(kubectl_bin, kubeconfig):
 
 def run(env, playbook: str, *extra: str, models=None, namespace: str | None = None) -> tuple[int, str, int]:
     """ansible-playbook PLAYBOOK [-e @vars] -e k=v ... -> (rc, output, changed in the PLAY RECAP)."""
-    args = [ANSIBLE_PLAYBOOK, playbook]
+    args = []
     if models is not None or namespace:
         args += ["-e", json.dumps({"llmops_models": models or [], "llmops_models_namespace": namespace or "llmops-models"})]
     for item in extra:
         args += ["-e", item]
-    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
-    output = proc.stdout + proc.stderr
-    return proc.returncode, output, sum(int(r[1]) for r in RECAP.findall(output))
+    run_ = harness.run_playbook(playbook, *args, env=env, timeout=600)
+    return run_.rc, run_.output, run_.changed_total
 
 
 def assert_no_broken_conditional(output: str):

@@ -12,15 +12,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+import harness
 
-from test_hf_token_info import ANSIBLE, ROOT, _ensure_collection_link  # noqa: E402
+ROOT = harness.ROOT
+ANSIBLE = str(harness.VENV_BIN / "ansible")  # for test_helm_releases_info.py (harness.run_module is the way)
 
 CHART = """apiVersion: v2
 name: tiny
@@ -38,7 +37,6 @@ data:
 
 @pytest.fixture()
 def chart(tmp_path):
-    _ensure_collection_link()
     path = tmp_path / "tiny"
     (path / "templates").mkdir(parents=True)
     (path / "Chart.yaml").write_text(CHART)
@@ -58,17 +56,9 @@ def namespace(kubeconfig, kubectl_bin, helm_bin):
 
 
 def run_module(kubeconfig, helm_bin, tmp_path, args, *flags):
-    env = dict(os.environ, K8S_AUTH_KUBECONFIG=kubeconfig, ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"))
-    args = dict(args, binary_path=helm_bin)
-    proc = subprocess.run([ANSIBLE, "localhost", "-m", "llmops.kserve.helm_releases", "-a", json.dumps(args), *flags],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-    for marker, ok in (("localhost | SUCCESS => ", True), ("localhost | CHANGED => ", True),
-                       ("localhost | FAILED! => ", False)):
-        index = proc.stdout.find(marker)
-        if index >= 0:
-            return ok, json.JSONDecoder().raw_decode(proc.stdout[index + len(marker):])[0]
-    raise AssertionError("no result in ansible output:\n%s\n%s" % (proc.stdout, proc.stderr))
+    env = dict(os.environ, K8S_AUTH_KUBECONFIG=kubeconfig, ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"))
+    return harness.module_result(harness.run_module("llmops.kserve.helm_releases", dict(args, binary_path=helm_bin),
+                                                    *flags, env=env))
 
 
 def releases(chart, names, greeting="hello"):

@@ -9,36 +9,23 @@ stdout and stderr (with -vvv) are searched for the token values: they must never
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import harness  # noqa: E402
 import hf_server  # noqa: E402
 
-ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 ALL_TOKENS = (hf_server.GOOD_TOKEN, hf_server.NO_GATED_TOKEN, hf_server.BAD_TOKEN)
 GATED = "meta-llama/Llama-3.1-8B-Instruct"
 PUBLIC = "Qwen/Qwen2.5-0.5B-Instruct"
 
 
-def _ensure_collection_link():
-    link = os.path.join(ROOT, "build", "collections", "ansible_collections", "llmops", "kserve")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(os.path.relpath(ROOT, os.path.dirname(link)), link)
-
-
 @pytest.fixture()
-def hub(tmp_path):
-    _ensure_collection_link()
+def hub():
     with hf_server.FakeHub() as server:
         yield server
 
@@ -67,21 +54,13 @@ def _assert_no_token(text):
 
 def run_module(hub, tmp_path, args, token=hf_server.GOOD_TOKEN, check=False, verbose=True, **env):
     """Run the module with `ansible localhost -m`; return (ok, result dict)."""
-    cmd = [ANSIBLE, "localhost", "-m", "llmops.kserve.hf_token_info", "-a", json.dumps(args)]
-    if verbose:
-        cmd.append("-vvv")
-    if check:
-        cmd.append("--check")
-    proc = subprocess.run(cmd, cwd=ROOT, env=_env(hub, tmp_path, token, **env), capture_output=True, text=True,
-                          timeout=180, check=False)
+    flags = (["-vvv"] if verbose else []) + (["--check"] if check else [])
+    proc = harness.run_module("llmops.kserve.hf_token_info", args, *flags, env=_env(hub, tmp_path, token, **env),
+                              timeout=180)
     _assert_no_token(proc.stdout + proc.stderr)
-    for marker, ok in (("localhost | SUCCESS => ", True), ("localhost | FAILED! => ", False)):
-        index = proc.stdout.find(marker)
-        if index >= 0:
-            result, _end = json.JSONDecoder().raw_decode(proc.stdout[index + len(marker):])
-            assert (proc.returncode == 0) is ok, proc.stdout + proc.stderr
-            return ok, result
-    raise AssertionError("no result in ansible output (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout, proc.stderr))
+    ok, result = harness.module_result(proc)
+    assert (proc.returncode == 0) is ok, proc.stdout + proc.stderr
+    return ok, result
 
 
 def test_good_token_reports_account_and_each_model(hub, tmp_path):
@@ -209,8 +188,7 @@ def test_token_option_from_playbook_is_never_shown(hub, tmp_path):
         "        that: [hf.token_valid, hf.all_accessible, \"hf.account.name == 'alice'\"]\n"
     )
     env = _env(hub, tmp_path, token=None, MY_SECRET_HF=hf_server.GOOD_TOKEN)
-    proc = subprocess.run([ANSIBLE_PLAYBOOK, str(playbook), "-vvv"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=180, check=False)
-    _assert_no_token(proc.stdout + proc.stderr)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "alice" in proc.stdout
+    run = harness.run_playbook(str(playbook), "-vvv", env=env, timeout=180)
+    _assert_no_token(run.output)
+    assert run.rc == 0, run.output
+    assert "alice" in run.stdout

@@ -10,45 +10,26 @@ removes the release and the namespace it created (CRDs kept).
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "ansible-playbook")
-CHART_DIR = ROOT / "build" / "test-charts"
+import harness
+
+CHART_DIR = harness.ROOT / "build" / "test-charts"
 MIRROR = "mirror.example.com:5000/airgap"
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
 @pytest.fixture(scope="module")
 def env(kubeconfig, helm_bin) -> dict[str, str]:
-    if not Path(helm_bin).is_file():
-        pytest.skip(f"helm is not built ({helm_bin}); run `make tools`")
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "hack" / "test_charts.py"), "--no-push",
-                           "--versions", "v0.20.0"], capture_output=True, text=True, timeout=1200, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    link = ROOT / "build" / "collections" / "ansible_collections" / "llmops" / "kserve"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(Path("..") / ".." / ".." / "..")
-    environ = dict(os.environ)
-    environ.update(K8S_AUTH_KUBECONFIG=str(kubeconfig), KUBECONFIG=str(kubeconfig), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-                   PATH=os.pathsep.join([str(Path(helm_bin).parent), environ.get("PATH", "")]))
-    return environ
+    harness.test_charts("test_charts.py", "--no-push", "--versions", "v0.20.0")
+    return harness.ansible_env(kubeconfig, helm_bin)
 
 
-def playbook(env, name: str, variables: dict) -> tuple[subprocess.CompletedProcess, tuple[int, ...]]:
-    proc = subprocess.run([ANSIBLE_PLAYBOOK, name, "-e", json.dumps(variables)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
-    match = RECAP.search(proc.stdout)
-    assert match, (proc.stdout + proc.stderr)[-4000:]
-    return proc, tuple(int(g) for g in match.groups())
+def playbook(env, name: str, variables: dict) -> tuple[harness.PlaybookRun, tuple[int, ...]]:
+    run = harness.run_playbook(name, "-e", json.dumps(variables), env=env, timeout=900)
+    return run, run.recap
 
 
 def get(kubectl_bin, kubeconfig, *args) -> dict:

@@ -10,34 +10,18 @@ names the webhook configurations and their CA bundle state; playbooks/uninstall.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "ansible-playbook")
+import harness
 
 
 @pytest.fixture(scope="module")
 def env(kubeconfig, helm_bin, registry_url) -> dict[str, str]:
-    if not Path(helm_bin).is_file():
-        pytest.skip(f"helm is not built ({helm_bin}); run `make tools`")
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "hack" / "test_charts.py"), "--registry",
-                           registry_url.rstrip("/") + "/kserve/charts", "--versions", "v0.20.0"],
-                          capture_output=True, text=True, timeout=1200, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    link = ROOT / "build" / "collections" / "ansible_collections" / "llmops" / "kserve"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(Path("..") / ".." / ".." / "..")
-    environ = dict(os.environ)
-    environ.update(K8S_AUTH_KUBECONFIG=str(kubeconfig), KUBECONFIG=str(kubeconfig), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-                   PATH=os.pathsep.join([str(Path(helm_bin).parent), environ.get("PATH", "")]))
-    return environ
+    harness.test_charts("test_charts.py", "--registry", registry_url.rstrip("/") + "/kserve/charts", "--versions", "v0.20.0")
+    return harness.ansible_env(kubeconfig, helm_bin)
 
 
 def webhook_configs(kubectl_bin, kubeconfig, namespace) -> list[str]:
@@ -68,8 +52,7 @@ def test_webhook_that_never_answers(env, registry_url, kubeconfig, kubectl_bin):
                                 "fixture": {"webhooks": {"enabled": True}}},
     }
     try:
-        proc = subprocess.run([ANSIBLE_PLAYBOOK, "playbooks/install.yml", "-e", json.dumps(variables)], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=900, check=False)
+        proc = harness.run_playbook("playbooks/install.yml", "-e", json.dumps(variables), env=env, timeout=900)
         output = proc.stdout + proc.stderr
         assert proc.returncode != 0, output[-4000:]
         assert "admission webhook did not answer within 30 s" in output, output[-4000:]
@@ -80,9 +63,9 @@ def test_webhook_that_never_answers(env, registry_url, kubeconfig, kubectl_bin):
             f"ValidatingWebhookConfiguration/inferenceservice.serving.kserve.io-{namespace}",
         ]
     finally:
-        removal = subprocess.run([ANSIBLE_PLAYBOOK, "playbooks/uninstall.yml", "-e", json.dumps(
-            {"uninstall_cert_manager": False, "uninstall_knative": False, "kserve_namespace": namespace})],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+        removal = harness.run_playbook("playbooks/uninstall.yml", "-e", json.dumps(
+            {"uninstall_cert_manager": False, "uninstall_knative": False, "kserve_namespace": namespace}),
+            env=env, timeout=900)
     assert removal.returncode == 0, (removal.stdout + removal.stderr)[-4000:]
     assert webhook_configs(kubectl_bin, kubeconfig, namespace) == []
     gone = subprocess.run([kubectl_bin, "--kubeconfig", kubeconfig, "get", "namespace", namespace], capture_output=True,

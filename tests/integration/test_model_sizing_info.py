@@ -4,37 +4,29 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import harness  # noqa: E402
 import hf_server  # noqa: E402
-from test_hf_token_info import ANSIBLE, ROOT, _assert_no_token, _ensure_collection_link, _env  # noqa: E402
+from test_hf_token_info import _assert_no_token, _env  # noqa: E402
 
 
 @pytest.fixture()
 def hub():
-    _ensure_collection_link()
     with hf_server.FakeHub() as server:
         yield server
 
 
 def run_sizing(hub, tmp_path, args, token=hf_server.GOOD_TOKEN, **env):
-    cmd = [ANSIBLE, "localhost", "-m", "llmops.kserve.model_sizing_info", "-a", json.dumps(args), "-vvv"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=_env(hub, tmp_path, token, **env), capture_output=True, text=True,
-                          timeout=180, check=False)
+    proc = harness.run_module("llmops.kserve.model_sizing_info", args, "-vvv", env=_env(hub, tmp_path, token, **env),
+                              timeout=180)
     _assert_no_token(proc.stdout + proc.stderr)
-    for marker, ok in (("localhost | SUCCESS => ", True), ("localhost | FAILED! => ", False)):
-        index = proc.stdout.find(marker)
-        if index >= 0:
-            return ok, json.JSONDecoder().raw_decode(proc.stdout[index + len(marker):])[0]
-    raise AssertionError("no result in ansible output:\n%s\n%s" % (proc.stdout, proc.stderr))
+    return harness.module_result(proc)
 
 
 def test_from_hub_with_safetensors_parameters(hub, tmp_path):

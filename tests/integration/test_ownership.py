@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import re
 import secrets
 import subprocess
 import uuid
@@ -32,12 +30,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "ansible-playbook")
+import harness
+
+ROOT = harness.ROOT
 MODEL_CHART = ROOT / "charts" / "kserve-model"
 RESOURCES_CHART = ROOT / "tests" / "charts" / "kserve-resources"
 MANAGED_BY = "app.kubernetes.io/managed-by"
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 TINY = {"name": "", "model_id": "Qwen/Qwen2.5-0.5B-Instruct", "platform": "xeon", "profile": "cpu-tiny",
         "deployment_mode": "Standard", "replicas": 1}
 
@@ -49,19 +47,7 @@ def _run(args: list[str], timeout: int = 300, env: dict | None = None) -> subpro
 @pytest.fixture(scope="module")
 def tools(kubeconfig, kubectl_bin, helm_bin):
     """Runs helm, kubectl and our playbooks against the local cluster."""
-    for path in (kubectl_bin, helm_bin):
-        if not os.access(path, os.X_OK):
-            pytest.fail(f"{path} is missing: run `make tools`")
-    link = ROOT / "build" / "collections" / "ansible_collections" / "llmops" / "kserve"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(Path("..") / ".." / ".." / "..")
-    environ = dict(os.environ)
-    for key in ("HF_TOKEN", "HF_ENDPOINT", "HF_HUB_OFFLINE"):
-        environ.pop(key, None)
-    environ.update(K8S_AUTH_KUBECONFIG=str(kubeconfig), KUBECONFIG=str(kubeconfig), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-                   PATH=os.pathsep.join([str(Path(helm_bin).parent), environ.get("PATH", "")]))
+    environ = harness.ansible_env(kubeconfig, helm_bin, drop=("HF_TOKEN", "HF_ENDPOINT", "HF_HUB_OFFLINE"))
 
     class Tools:
         def helm(self, *args: str) -> subprocess.CompletedProcess:
@@ -76,10 +62,9 @@ def tools(kubeconfig, kubectl_bin, helm_bin):
 
         def playbook(self, name: str, *args: str, extra_env: dict | None = None) -> tuple[int, str, int]:
             """(rc, output, changed) of ansible-playbook <name> <args>."""
-            proc = _run([ANSIBLE_PLAYBOOK, name, *args], timeout=900, env={**environ, **(extra_env or {})})
-            match = RECAP.search(proc.stdout)
+            run = harness.run_playbook(name, *args, env={**environ, **(extra_env or {})}, timeout=900)
             # whitespace normalised: the YAML callback folds long messages over several lines
-            return proc.returncode, " ".join((proc.stdout + proc.stderr).split()), int(match.group(2)) if match else -1
+            return run.rc, run.text, run.recaps[0][1] if run.recaps else -1
 
         def release(self, name: str, namespace: str) -> dict:
             """helm status of a release as a dict ({} when there is none)."""

@@ -29,14 +29,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+import harness
+
+ROOT = harness.ROOT
 sys.path.insert(0, str(ROOT / "hack"))
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
 import pod_runner  # noqa: E402  pylint: disable=wrong-import-position
 import pod_serve  # noqa: E402  pylint: disable=wrong-import-position
-from test_vllm_args import (  # noqa: E402  pylint: disable=wrong-import-position
-    isvc, kserve_container, runtime_containers, serving_python,
-)
+from test_vllm_args import isvc, kserve_container, runtime_containers  # noqa: E402  pylint: disable=wrong-import-position
 
 NODE = "host-runner-0"
 
@@ -91,10 +91,7 @@ def namespace(api):
 
 @pytest.fixture(scope="module")
 def tiny_model() -> Path:
-    proc = subprocess.run([str(serving_python()), str(ROOT / "hack" / "tiny_model.py")], capture_output=True,
-                          text=True, timeout=600, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return Path(proc.stdout.strip().splitlines()[-1])
+    return harness.tiny_model()
 
 
 def predictor_pod(namespace: str, node: str, extra_args=(), image=None) -> dict:
@@ -238,9 +235,5 @@ def test_host_agent_registers_its_node_and_serves_the_pods_scheduled_there(api, 
             assert time.monotonic() < deadline, "the agent did not complete the Pod's deletion"
             time.sleep(1)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        harness.stop_process(proc)
         api.delete_node(agent_node)

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import re
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+import harness
+
+ROOT = harness.ROOT
 PLAYBOOK = "playbooks/register_runtimes.yml"
 CHART = ROOT / "charts" / "kserve-runtimes"
-HELM = os.environ.get("HELM_BIN") or str(Path.home() / ".cache" / "llmops-kserve" / "bin" / "helm")
-ANSIBLE_PLAYBOOK = str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "ansible-playbook")
+HELM = harness.helm_path()  # the env fixture fails when it is missing
 RELEASE = "llmops-runtimes"
 RELEASE_NS = "kserve"
 GROUP, VERSION, PLURAL = "serving.kserve.io", "v1alpha1", "clusterservingruntimes"
@@ -38,41 +36,11 @@ RUNTIMES = {
 ALL_RUNTIMES = sorted(r for names in RUNTIMES.values() for r in names)
 # Device resources an InferenceService asks for on each platform.
 DEVICES = {"xeon": {}, "gaudi": {"habana.ai/gaudi": "1"}, "gaudi3": {"habana.ai/gaudi": "2"}, "nvidia": {"nvidia.com/gpu": "1"}}
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
-
-pytestmark = pytest.mark.skipif(
-    not (Path(HELM).is_file() and Path(ANSIBLE_PLAYBOOK).is_file()),
-    reason=f"needs helm ({HELM}) and ansible-playbook ({ANSIBLE_PLAYBOOK})",
-)
-
-
-class Run:
-    def __init__(self, proc: subprocess.CompletedProcess):
-        self.rc = proc.returncode
-        self.output = proc.stdout + proc.stderr
-        match = RECAP.search(proc.stdout)
-        assert match, f"no PLAY RECAP in the output:\n{self.output[-3000:]}"
-        self.ok, self.changed, self.unreachable, self.failed = (int(g) for g in match.groups())
-
-    def __repr__(self) -> str:
-        return f"rc={self.rc} changed={self.changed} failed={self.failed}\n{self.output[-4000:]}"
 
 
 @pytest.fixture(scope="module")
-def env(kubeconfig) -> dict[str, str]:
-    link = ROOT / "build" / "collections" / "ansible_collections" / "llmops" / "kserve"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(Path("..") / ".." / ".." / "..")
-    environ = dict(os.environ)
-    environ.update(
-        K8S_AUTH_KUBECONFIG=str(kubeconfig),
-        KUBECONFIG=str(kubeconfig),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        PATH=os.pathsep.join([str(Path(HELM).parent), environ.get("PATH", "")]),
-    )
-    return environ
+def env(kubeconfig, helm_bin) -> dict[str, str]:
+    return harness.ansible_env(kubeconfig, helm_bin)
 
 
 @pytest.fixture(scope="module")
@@ -86,10 +54,9 @@ def api(kubeconfig):
 
 @pytest.fixture(scope="module")
 def play(env):
-    def _play(extra: dict | None = None, *args: str) -> Run:
-        cmd = [ANSIBLE_PLAYBOOK, PLAYBOOK, "-e", json.dumps({"serving_runtimes_helm_binary": HELM, **(extra or {})}), *args]
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
-        return Run(proc)
+    def _play(extra: dict | None = None, *args: str) -> harness.PlaybookRun:
+        extra = {"serving_runtimes_helm_binary": HELM, **(extra or {})}
+        return harness.run_playbook(PLAYBOOK, "-e", json.dumps(extra), *args, env=env, timeout=300).with_recap()
 
     return _play
 

@@ -19,23 +19,18 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
-HELM = os.environ.get("HELM_BIN") or str(CACHE / "bin" / "helm")
-KUBECTL = str(CACHE / "bin" / "kubectl")
-KWOK = str(CACHE / "bin" / "kwok")
-ANSIBLE_PLAYBOOK = str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "ansible-playbook")
+import harness
+
+ROOT = harness.ROOT
+HELM = harness.helm_path()  # the env fixture fails when helm or kubectl is missing
+KUBECTL = str(harness.BIN / "kubectl")
 PLAYBOOKS = ROOT / "tests" / "integration" / "playbooks"
 SIMULATION = ROOT / "tests" / "simulation"
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 MIRROR = "mirror.example.com:5000"
 MANAGED = "app.kubernetes.io/managed-by"
 
@@ -47,11 +42,6 @@ KN_FEATURES = ["kubernetes.podspec-nodeselector", "kubernetes.podspec-affinity",
                "kubernetes.podspec-persistent-volume-claim", "kubernetes.podspec-persistent-volume-write",
                "kubernetes.podspec-securitycontext", "kubernetes.podspec-init-containers"]
 
-pytestmark = pytest.mark.skipif(
-    not (Path(HELM).is_file() and Path(ANSIBLE_PLAYBOOK).is_file()),
-    reason=f"needs helm ({HELM}) and ansible-playbook ({ANSIBLE_PLAYBOOK})",
-)
-
 
 def _load_simulation():
     spec = importlib.util.spec_from_file_location("llmops_kwok_stage", SIMULATION / "kwok_stage.py")
@@ -60,32 +50,10 @@ def _load_simulation():
     return module
 
 
-class Run:
-    def __init__(self, proc: subprocess.CompletedProcess):
-        self.rc = proc.returncode
-        self.output = proc.stdout + proc.stderr
-        # Ansible's YAML result format wraps long messages: compare texts with whitespace runs collapsed.
-        self.text = " ".join(self.output.split())
-        match = RECAP.search(proc.stdout)
-        assert match, f"no PLAY RECAP in the output:\n{self.output[-3000:]}"
-        self.ok, self.changed, self.unreachable, self.failed = (int(g) for g in match.groups())
-
-    def __repr__(self) -> str:
-        return f"rc={self.rc} changed={self.changed} failed={self.failed}\n{self.output[-5000:]}"
-
-
 # --------------------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def env(kubeconfig) -> dict[str, str]:
-    link = ROOT / "build" / "collections" / "ansible_collections" / "llmops" / "kserve"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(Path("..") / ".." / ".." / "..")
-    environ = dict(os.environ)
-    environ.update(K8S_AUTH_KUBECONFIG=str(kubeconfig), KUBECONFIG=str(kubeconfig), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-                   PATH=os.pathsep.join([str(Path(HELM).parent), environ.get("PATH", "")]))
-    return environ
+def env(kubeconfig, helm_bin, kubectl_bin) -> dict[str, str]:  # noqa: ARG001 (fails when kubectl is missing)
+    return harness.ansible_env(kubeconfig, helm_bin)
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +109,9 @@ def kn_vars(charts) -> dict:
 
 @pytest.fixture(scope="module")
 def play(env):
-    def _play(playbook: str, extra: dict, *args: str) -> Run:
-        cmd = [ANSIBLE_PLAYBOOK, str(PLAYBOOKS / playbook), "-e", json.dumps(extra), *args]
-        return Run(subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False))
+    def _play(playbook: str, extra: dict, *args: str) -> harness.PlaybookRun:
+        return harness.run_playbook(str(PLAYBOOKS / playbook), "-e", json.dumps(extra), *args, env=env,
+                                    timeout=600).with_recap()
     return _play
 
 
@@ -168,7 +136,7 @@ def clean_cluster(play, kubectl, env):
 def simulation(kubeconfig):
     """The kwok Stage that plays the Knative Operator (reports KnativeServing Ready)."""
     sim_module = _load_simulation()
-    with sim_module.KnativeServingSimulation(str(kubeconfig), KWOK, KUBECTL) as sim:
+    with sim_module.KnativeServingSimulation(str(kubeconfig), harness.tool("kwok"), KUBECTL) as sim:
         yield sim
 
 
@@ -212,10 +180,7 @@ def nothing_of_ours(kube, env, namespaces: list[str], crds: list[str], webhooks:
     ({"cert_manager_chart_source": "s3"}, ["cert_manager_chart_source", "s3", "oci, repo, local"]),
 ], ids=["unknown-version", "three-problems-at-once", "missing-local-chart", "unknown-chart-source"])
 def test_cert_manager_bad_input_fails_before_any_change(play, cm_vars, kube, env, extra, expected):
-    run = play("stack_cert_manager.yml", {**cm_vars, **extra})
-    assert run.rc != 0 and run.failed == 1 and run.changed == 0, run
-    for text in expected:
-        assert text in run.text, f"{text!r} not in the output: {run}"
+    check_refused(play("stack_cert_manager.yml", {**cm_vars, **extra}), expected)
     assert kube("get", "namespace", "cert-manager") is None
     assert helm_releases(env, "cert-manager") == []
 
@@ -303,17 +268,31 @@ def test_cert_manager_uninstall_keeps_crds_unless_asked(play, kube, env):
     assert idle.rc == 0 and idle.changed == 0, idle
 
 
+def check_refused(run: harness.PlaybookRun, expected: list[str]) -> None:
+    """The run failed in one task (the preflight) with no change, naming each of expected."""
+    assert run.rc != 0 and run.failed == 1 and run.changed == 0, run
+    for text in expected:
+        assert text in run.text, f"{text!r} not in the output: {run}"
+
+
+def check_left_alone(play, playbook: str, variables: dict, skip_flag: str, *refusal: str) -> None:
+    """Someone else's install: with ``skip_flag: false`` the role refuses, naming it, before any change; by default
+    it leaves it as it is (0 changed)."""
+    strict = play(playbook, {**variables, skip_flag: False})
+    assert strict.rc != 0 and strict.changed == 0, strict
+    for text in refusal:
+        assert text in strict.text
+    run = play(playbook, variables)
+    assert run.rc == 0 and run.changed == 0, run
+    assert "not installing it, leaving it as it is" in run.text
+
+
 def test_cert_manager_leaves_someone_elses_install_alone(play, cm_vars, kube, kubectl, env):
     kubectl("apply", "-f", str(SIMULATION / "foreign-cert-manager.yaml"))
     try:
-        strict = play("stack_cert_manager.yml", {**cm_vars, "cert_manager_skip_if_present": False})
-        assert strict.rc != 0 and strict.changed == 0, strict
-        assert "cert_manager_skip_if_present: false, but cert-manager is already installed by something else" in strict.text
-        assert "owner: security/someone-elses-cert-manager" in strict.text
-
-        run = play("stack_cert_manager.yml", cm_vars)
-        assert run.rc == 0 and run.changed == 0, run
-        assert "not installing it, leaving it as it is" in run.text
+        check_left_alone(play, "stack_cert_manager.yml", cm_vars, "cert_manager_skip_if_present",
+                         "cert_manager_skip_if_present: false, but cert-manager is already installed by something else",
+                         "owner: security/someone-elses-cert-manager")
         assert kube("get", "namespace", "cert-manager") is None and helm_releases(env, "cert-manager") == []
 
         removal = play("stack_cert_manager.yml", {"cert_manager_state": "absent", "cert_manager_remove_crds": True,
@@ -339,10 +318,7 @@ def test_cert_manager_leaves_someone_elses_install_alone(play, cm_vars, kube, ku
       "Knative Serving preflight: 2 problem(s), nothing was changed"]),
 ], ids=["unknown-version", "unknown-ingress", "istio-not-present", "bad-domain-and-feature"])
 def test_knative_bad_input_fails_before_any_change(play, kn_vars, kube, env, extra, expected):
-    run = play("stack_knative_serving.yml", {**kn_vars, **extra})
-    assert run.rc != 0 and run.failed == 1 and run.changed == 0, run
-    for text in expected:
-        assert text in run.text, f"{text!r} not in the output: {run}"
+    check_refused(play("stack_knative_serving.yml", {**kn_vars, **extra}), expected)
     assert nothing_of_ours(kube, env, ["knative-operator", "knative-serving"], KN_CRDS, []) == []
 
 
@@ -453,14 +429,9 @@ def test_knative_uninstall_leaves_nothing_of_ours(play, kubectl, kube, env, simu
 def test_knative_leaves_someone_elses_install_alone(play, kn_vars, kubectl, kube, env):
     kubectl("apply", "-f", str(SIMULATION / "foreign-knative-serving.yaml"))
     try:
-        strict = play("stack_knative_serving.yml", {**kn_vars, "knative_serving_skip_if_present": False})
-        assert strict.rc != 0 and strict.changed == 0, strict
-        assert ("knative_serving_skip_if_present: false, but Knative Serving is already installed by something else "
-                "(Knative Serving controller installed from manifests in namespace(s) knative-serving)") in strict.text
-
-        run = play("stack_knative_serving.yml", kn_vars)
-        assert run.rc == 0 and run.changed == 0, run
-        assert "not installing it, leaving it as it is" in run.text
+        check_left_alone(play, "stack_knative_serving.yml", kn_vars, "knative_serving_skip_if_present",
+                         "knative_serving_skip_if_present: false, but Knative Serving is already installed by something "
+                         "else (Knative Serving controller installed from manifests in namespace(s) knative-serving)")
         assert kube("get", "namespace", "knative-operator") is None
 
         removal = play("stack_knative_serving.yml", {"knative_serving_state": "absent", "knative_serving_helm_binary": HELM})

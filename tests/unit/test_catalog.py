@@ -21,11 +21,12 @@ import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+import harness
 from ansible_collections.llmops.kserve.plugins.module_utils import catalog, models, sizing
 
 ROOT = Path(__file__).resolve().parents[2]
 GEN = ROOT / "hack" / "gen_contracts.py"
-HELM = os.environ.get("HELM_BIN") or str(Path.home() / ".cache" / "llmops-kserve" / "bin" / "helm")
+HELM = harness.helm_path()
 RUNTIMES = yaml.safe_load((ROOT / "charts" / "kserve-runtimes" / "values.yaml").read_text())["catalog"]
 
 
@@ -125,7 +126,7 @@ def _changed(root: Path) -> set[str]:
     return changed
 
 
-@pytest.mark.skipif(not os.access(HELM, os.X_OK), reason=f"helm binary not found at {HELM}")
+@pytest.mark.usefixtures("helm_bin")  # fails, naming `make tools`, when helm is missing
 def test_adding_a_platform_needs_a_catalog_entry_a_values_file_and_a_runtime_entry(tmp_path):
     root = _copy_collection(tmp_path)
     edited = _add_fake_platform(root)

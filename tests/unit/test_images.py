@@ -5,18 +5,18 @@ the roles that use them, and the runtimes chart's ``kserve-runtimes.image`` help
 table of cases (the chart through the real ``helm template``)."""
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+import harness
 from ansible_collections.llmops.kserve.plugins.filter.images import FilterModule
 from ansible_collections.llmops.kserve.plugins.module_utils import images
 
 ROOT = Path(__file__).resolve().parents[2]
-HELM = os.environ.get("HELM_BIN") or str(Path.home() / ".cache" / "llmops-kserve" / "bin" / "helm")
+HELM = harness.helm_path()
 DIGEST = "sha256:" + "a" * 64
 
 # (image, mirror, expected)
@@ -88,7 +88,7 @@ def _chart_image(image: str, mirror: str) -> str:
     return runtime["spec"]["containers"][0]["image"]
 
 
-@pytest.mark.skipif(not os.access(HELM, os.X_OK), reason=f"helm binary not found at {HELM}")
+@pytest.mark.usefixtures("helm_bin")  # fails, naming `make tools`, when helm is missing
 def test_runtimes_chart_follows_the_same_rule():
     """Every case of the table through the chart's helper gives what the filter gives (the chart's schema requires a
     tag or digest, so every case has one)."""

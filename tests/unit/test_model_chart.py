@@ -4,16 +4,15 @@
 
 `helm lint --strict` per values file, `helm template` for every platform x deployment mode with the
 key fields asserted, and the bad inputs the chart must refuse (schema and template checks), each with
-a message naming the field. Helm comes from $HELM_BIN or ~/.cache/llmops-kserve/bin/helm; the tests
-that need it skip only when it is absent. The schema tests at the end run with Python's jsonschema
-and need no helm.
+a message naming the field. Helm comes from $HELM_BIN or $LLMOPS_CACHE/bin/helm (tests/harness.py); the
+tests that need it fail when it is absent (`make tools`). The schema tests at the end run with Python's
+jsonschema (requirements-dev.txt) and need no helm.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -22,9 +21,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+import harness
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "kserve-model"
-CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 KUBE_VERSION = "1.34.4"
 NAMESPACE = "models"
 RELEASE = "m1"
@@ -35,80 +35,35 @@ PLATFORM_FILES = ["xeon", "gaudi", "gaudi3", "nvidia", "cpu-tiny"]
 MODES = ["Knative", "Standard"]
 
 # What each values file must produce (the contract with the cluster's nodes and runtimes).
+INTEL = {"feature.node.kubernetes.io/cpu-model.vendor_id": "Intel"}
+
+
+def _expect(platform: str, model: str, tp: int, requests: dict, device=None, node_selector=None, env=(),
+            token=True) -> dict:
+    """A row of EXPECTED: the device's resource is also the toleration key; no device: Intel CPU nodes."""
+    return {"platform": platform, "model": model, "tp": tp, "requests": requests, "device": device,
+            "node_selector": node_selector or INTEL, "toleration_key": device[0] if device else None,
+            "env": set(env), "token": token}
+
+
 EXPECTED = {
-    "xeon": {
-        "platform": "xeon",
-        "model": "meta-llama/Llama-3.1-8B-Instruct",
-        "tp": 1,
-        "requests": {"cpu": "32", "memory": "128Gi"},
-        "device": None,
-        "node_selector": {"feature.node.kubernetes.io/cpu-model.vendor_id": "Intel"},
-        "toleration_key": None,
-        "env": {"VLLM_CPU_KVCACHE_SPACE"},
-        "token": True,
-    },
-    "gaudi": {
-        "platform": "gaudi",
-        "model": "meta-llama/Llama-3.1-8B-Instruct",
-        "tp": 1,
-        "requests": {"memory": "128Gi", "hugepages-2Mi": "8Gi"},
-        "device": ("habana.ai/gaudi", "1"),
-        "node_selector": {"habana.ai/gaudi.generation": "2"},
-        "toleration_key": "habana.ai/gaudi",
-        "env": {"PT_HPU_ENABLE_LAZY_COLLECTIVES"},
-        "token": True,
-    },
-    "gaudi3": {
-        "platform": "gaudi3",
-        "model": "meta-llama/Llama-3.3-70B-Instruct",
-        "tp": 4,
-        "requests": {"memory": "256Gi", "hugepages-2Mi": "16Gi"},
-        "device": ("habana.ai/gaudi", "4"),
-        "node_selector": {"habana.ai/gaudi.generation": "3"},
-        "toleration_key": "habana.ai/gaudi",
-        "env": {"PT_HPU_ENABLE_LAZY_COLLECTIVES"},
-        "token": True,
-    },
-    "nvidia": {
-        "platform": "nvidia",
-        "model": "meta-llama/Llama-3.1-70B-Instruct",
-        "tp": 4,
-        "requests": {"memory": "256Gi"},
-        "device": ("nvidia.com/gpu", "4"),
-        "node_selector": {"nvidia.com/gpu.present": "true"},
-        "toleration_key": "nvidia.com/gpu",
-        "env": set(),
-        "token": True,
-    },
-    "cpu-tiny": {
-        "platform": "xeon",
-        "model": "Qwen/Qwen2.5-0.5B-Instruct",
-        "tp": 1,
-        "requests": {"cpu": "2", "memory": "4Gi"},
-        "device": None,
-        "node_selector": {"feature.node.kubernetes.io/cpu-model.vendor_id": "Intel"},
-        "toleration_key": None,
-        "env": {"VLLM_CPU_KVCACHE_SPACE"},
-        "token": False,
-    },
+    "xeon": _expect("xeon", "meta-llama/Llama-3.1-8B-Instruct", 1, {"cpu": "32", "memory": "128Gi"},
+                    env={"VLLM_CPU_KVCACHE_SPACE"}),
+    "gaudi": _expect("gaudi", "meta-llama/Llama-3.1-8B-Instruct", 1, {"memory": "128Gi", "hugepages-2Mi": "8Gi"},
+                     ("habana.ai/gaudi", "1"), {"habana.ai/gaudi.generation": "2"}, {"PT_HPU_ENABLE_LAZY_COLLECTIVES"}),
+    "gaudi3": _expect("gaudi3", "meta-llama/Llama-3.3-70B-Instruct", 4, {"memory": "256Gi", "hugepages-2Mi": "16Gi"},
+                      ("habana.ai/gaudi", "4"), {"habana.ai/gaudi.generation": "3"}, {"PT_HPU_ENABLE_LAZY_COLLECTIVES"}),
+    "nvidia": _expect("nvidia", "meta-llama/Llama-3.1-70B-Instruct", 4, {"memory": "256Gi"}, ("nvidia.com/gpu", "4"),
+                      {"nvidia.com/gpu.present": "true"}),
+    "cpu-tiny": _expect("xeon", "Qwen/Qwen2.5-0.5B-Instruct", 1, {"cpu": "2", "memory": "4Gi"},
+                        env={"VLLM_CPU_KVCACHE_SPACE"}, token=False),
 }
 DEVICE_RESOURCES = {"habana.ai/gaudi", "nvidia.com/gpu"}
 
 
-def _find_helm() -> str | None:
-    env = os.environ.get("HELM_BIN")
-    if env:
-        return env if os.access(env, os.X_OK) else None
-    cached = CACHE / "bin" / "helm"
-    if os.access(cached, os.X_OK):
-        return str(cached)
-    return shutil.which("helm")
-
-
-HELM = _find_helm()
-needs_helm = pytest.mark.skipif(
-    HELM is None, reason="helm not found: set HELM_BIN or run hack/bootstrap.sh go (builds ~/.cache/llmops-kserve/bin/helm)"
-)
+HELM = harness.helm_path()
+# the helm_bin fixture (tests/unit/conftest.py) fails the test, naming `make tools`, when helm is missing
+needs_helm = pytest.mark.usefixtures("helm_bin")
 
 
 def values_file(name: str) -> str:
@@ -662,7 +617,7 @@ def _merge(base: dict, over: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def validator():
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema  # pylint: disable=import-outside-toplevel  # in requirements-dev.txt: never skipped
     schema = json.loads((CHART / "values.schema.json").read_text())
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)

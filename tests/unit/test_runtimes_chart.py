@@ -2,14 +2,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render tests for charts/kserve-runtimes (the ClusterServingRuntime catalog).
 
-They run the real helm binary (env HELM_BIN, else ~/.cache/llmops-kserve/bin/helm) over `helm lint --strict` and
-`helm template`, and assert per runtime what matters on its platform: devices, env, capabilities, seccomp,
+They run the real helm binary (env HELM_BIN, else $LLMOPS_CACHE/bin/helm; missing: the tests fail) over
+`helm lint --strict` and `helm template`, and assert per runtime what matters on its platform: devices, env, capabilities, seccomp,
 selectors/affinity, tolerations, volumes, ports, probes, model formats and protocols; plus the catalog mechanics
 (platform filter, registry mirror, add-a-platform as data) and the bad values the chart must reject.
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -17,15 +16,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+import harness
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "kserve-runtimes"
 README = CHART / "README.md"
-HELM = os.environ.get("HELM_BIN") or str(Path.home() / ".cache" / "llmops-kserve" / "bin" / "helm")
-
-pytestmark = pytest.mark.skipif(
-    not (Path(HELM).is_file() and os.access(HELM, os.X_OK)),
-    reason=f"helm binary not found at {HELM} (set HELM_BIN or run hack/bootstrap.sh go)",
-)
+HELM = harness.helm_path()
+pytestmark = pytest.mark.usefixtures("helm_bin")  # fails every test, naming `make tools`, when helm is missing
 
 ALL_RUNTIMES = {
     "llmops-vllm-xeon",

