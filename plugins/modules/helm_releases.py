@@ -72,6 +72,13 @@ options:
     description: Helm's C(--timeout) for each release.
     type: str
     default: 5m0s
+  render:
+    description:
+      - Render the releases with C(helm template) instead of applying them (client side - the cluster is neither read
+        nor changed). Each result then has C(manifest) (the rendered YAML) or C(error) (Helm's message, for example a
+        value the chart's schema refuses); a render error does not fail the module, RV(failed_releases) names them.
+    type: bool
+    default: false
 notes:
   - Helm does not wait on InferenceServices; readiness is the caller's job (roles/model_deploy waits on all of them
     at once).
@@ -93,6 +100,16 @@ EXAMPLES = r"""
         chart_version: 0.2.0
         values: {model: {id: Qwen/Qwen2.5-7B-Instruct}}
   register: applied
+
+- name: Render them (helm template), four at a time; nothing is applied
+  llmops.kserve.helm_releases:
+    release_namespace: llmops-models
+    render: true
+    releases:
+      - name: llama-8b
+        chart_ref: /path/to/charts/kserve-model
+        values: {model: {id: meta-llama/Llama-3.1-8B-Instruct}}
+  register: rendered
 """
 
 RETURN = r"""
@@ -117,15 +134,15 @@ results:
     first_install:
       description: Whether the release did not exist before.
       type: bool
-      returned: always
+      returned: unless O(render=true)
     previous_revision:
       description: The deployed revision before this run (0 when there was none).
       type: int
-      returned: always
+      returned: unless O(render=true)
     revision:
       description: The revision after this run (the previous one when unchanged; 0 in check mode for a new release).
       type: int
-      returned: always
+      returned: unless O(render=true)
     error:
       description: Helm's error for this release, empty when it succeeded.
       type: str
@@ -134,8 +151,12 @@ results:
       description: Values before and after, in diff mode.
       type: dict
       returned: when diff mode is on
+    manifest:
+      description: The rendered manifests (C(helm template) output), empty when the render failed.
+      type: str
+      returned: when O(render=true)
 failed_releases:
-  description: Names of the releases that failed.
+  description: Names of the releases that failed (to apply, or to render with O(render=true)).
   returned: always
   type: list
   elements: str
@@ -143,8 +164,10 @@ failed_releases:
 
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 from ansible_collections.kubernetes.core.plugins.module_utils.helm import AnsibleHelmModule  # noqa: E402
@@ -170,40 +193,89 @@ class Releases(object):
         self.tmpdir = tempfile.mkdtemp(prefix="llmops-helm-")
         os.chmod(self.tmpdir, 0o700)
         self.charts = {}
+        self.lock = threading.Lock()
+        self.listed = {}
 
     def run(self, args):
         return self.module.run_command([self.helm] + args, environ_update=self.module.env_update)
 
+    def list_releases(self, releases):
+        """One helm list per namespace for all the releases (instead of one per release): namespace -> name -> row."""
+        by_namespace = {}
+        for release in releases:
+            namespace = release.get("namespace") or self.module.params["release_namespace"]
+            by_namespace.setdefault(namespace, []).append(release["name"])
+        for namespace, names in by_namespace.items():
+            rc, out, _err = self.run(["list", "--namespace", namespace, "--all", "--max", "100000", "--filter",
+                                      "^({0})$".format("|".join(re.escape(n) for n in names)), "--output", "json"])
+            if rc == 0:
+                self.listed[namespace] = dict((r["name"], r) for r in json.loads(out or "[]") if r.get("name") in names)
+
     def chart_meta(self, ref, version):
         key = (ref, version or "")
-        if key not in self.charts:
-            args = ["show", "chart", ref]
-            if version:
-                args += ["--version", version]
-            if self.module.params["plain_http"] and ref.startswith("oci://"):
-                args.append("--plain-http")
-            rc, out, err = self.run(args)
-            if rc != 0:
-                self.charts[key] = (None, None, err.strip() or out.strip())
-            else:
-                docs = [doc for doc in self.module.parse_yaml_content(out) if isinstance(doc, dict)]
-                meta = docs[0] if docs else {}
-                self.charts[key] = (meta.get("name"), str(meta.get("version")), "")
+        with self.lock:
+            if key not in self.charts:
+                self.charts[key] = self.read_chart_meta(ref, version)
         return self.charts[key]
 
-    def deployed(self, name, namespace):
-        rc, out, _err = self.run(["list", "--namespace", namespace, "--all", "--filter", "^{0}$".format(name),
-                                  "--output", "json"])
+    def read_chart_meta(self, ref, version):
+        args = ["show", "chart", ref]
+        if version:
+            args += ["--version", version]
+        if self.module.params["plain_http"] and ref.startswith("oci://"):
+            args.append("--plain-http")
+        rc, out, err = self.run(args)
         if rc != 0:
-            return None
-        found = [r for r in json.loads(out or "[]") if r.get("name") == name]
-        if not found:
-            return None
-        rel = found[0]
+            return (None, None, err.strip() or out.strip())
+        docs = [doc for doc in self.module.parse_yaml_content(out) if isinstance(doc, dict)]
+        meta = docs[0] if docs else {}
+        return (meta.get("name"), str(meta.get("version")), "")
+
+    def deployed(self, name, namespace, listed=False):
+        """The release now (None when there is none). listed: take its row from list_releases' single helm list."""
+        if listed and namespace in self.listed:
+            rel = self.listed[namespace].get(name)
+            if rel is None:
+                return None
+        else:
+            rc, out, _err = self.run(["list", "--namespace", namespace, "--all", "--filter", "^{0}$".format(re.escape(name)),
+                                      "--output", "json"])
+            if rc != 0:
+                return None
+            found = [r for r in json.loads(out or "[]") if r.get("name") == name]
+            if not found:
+                return None
+            rel = found[0]
         rc, out, _err = self.run(["get", "values", name, "--namespace", namespace, "--output", "json"])
         values = json.loads(out or "{}") if rc == 0 else None
         return {"status": rel.get("status"), "chart": rel.get("chart"), "revision": int(rel.get("revision") or 0),
                 "values": values or {}}
+
+    def write_values(self, index, values):
+        values_file = os.path.join(self.tmpdir, "values-{0}.json".format(index))
+        fd = os.open(values_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(values, handle)
+        return values_file
+
+    def render(self, index, release):
+        """helm template of one release (client side: nothing is read from or sent to the cluster)."""
+        params = self.module.params
+        namespace = release.get("namespace") or params["release_namespace"]
+        result = {"name": release["name"], "namespace": namespace, "changed": False, "manifest": "", "error": ""}
+        values_file = self.write_values(index, release.get("values") or {})
+        args = ["template", release["name"], release["chart_ref"], "--namespace", namespace, "--values", values_file]
+        if release.get("chart_version"):
+            args += ["--version", release["chart_version"]]
+        if params["plain_http"] and release["chart_ref"].startswith("oci://"):
+            args.append("--plain-http")
+        rc, out, err = self.run(args)
+        os.unlink(values_file)
+        if rc != 0:
+            result["error"] = (err or out).strip()[-2000:]
+        else:
+            result["manifest"] = out
+        return result
 
     def apply(self, index, release):
         params = self.module.params
@@ -216,7 +288,7 @@ class Releases(object):
         if error:
             result["error"] = "chart {0}: {1}".format(release["chart_ref"], error)
             return result
-        current = self.deployed(name, namespace)
+        current = self.deployed(name, namespace, listed=True)
         result["first_install"] = current is None
         result["previous_revision"] = result["revision"] = current["revision"] if current else 0
         if not release_needs_apply(current, chart_name, chart_version, values):
@@ -226,10 +298,7 @@ class Releases(object):
             result["diff"] = {"before": (current or {}).get("values", {}), "after": values}
         if self.module.check_mode:
             return result
-        values_file = os.path.join(self.tmpdir, "values-{0}.json".format(index))
-        fd = os.open(values_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(values, handle)
+        values_file = self.write_values(index, values)
         args = ["upgrade", "--install", name, release["chart_ref"], "--namespace", namespace,
                 "--values", values_file, "--timeout", params["timeout"], "--output", "json"]
         if release.get("chart_version"):
@@ -265,6 +334,7 @@ def main():
         atomic=dict(type="bool", default=False),
         plain_http=dict(type="bool", default=False),
         timeout=dict(type="str", default="5m0s"),
+        render=dict(type="bool", default=False),
     )
     argument_spec.update(HELM_AUTH_ARG_SPEC)
     module = AnsibleHelmModule(argument_spec=argument_spec, mutually_exclusive=HELM_AUTH_MUTUALLY_EXCLUSIVE,
@@ -277,7 +347,15 @@ def main():
     if dupes:
         module.fail_json(msg="releases: each release may appear once; repeated: {0}".format(", ".join(dupes)))
     runner = Releases(module)
+    if params["render"]:
+        try:
+            with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
+                results = list(pool.map(runner.render, range(len(params["releases"])), params["releases"]))
+        finally:
+            shutil.rmtree(runner.tmpdir, ignore_errors=True)
+        module.exit_json(changed=False, results=results, failed_releases=[r["name"] for r in results if r["error"]])
     try:
+        runner.list_releases(params["releases"])
         with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
             results = list(pool.map(runner.apply, range(len(params["releases"])), params["releases"]))
     finally:
@@ -288,7 +366,10 @@ def main():
         module.fail_json(msg="Helm failed for {0} of {1} release(s): {2}".format(
             len(failed), len(results), "; ".join("{0}: {1}".format(r["name"], r["error"]) for r in results if r["error"])),
             results=results, failed_releases=failed, changed=changed)
-    module.exit_json(changed=changed, results=results, failed_releases=[])
+    extra = {}
+    if module._diff:  # pylint: disable=protected-access
+        extra["diff"] = [dict(r["diff"], before_header=r["name"], after_header=r["name"]) for r in results if r.get("diff")]
+    module.exit_json(changed=changed, results=results, failed_releases=[], **extra)
 
 
 if __name__ == "__main__":

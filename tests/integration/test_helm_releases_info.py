@@ -52,3 +52,19 @@ def test_no_names_and_bad_input(kubeconfig, helm_bin, namespace, tmp_path):  # n
     ok, info = run_info(kubeconfig, helm_bin, tmp_path, {"release_namespace": namespace, "names": ["a"],
                                                          "concurrency": 0})
     assert not ok and "concurrency must be 1 or more, got 0" in info["msg"], info
+
+
+def test_render_mode_renders_every_release_and_applies_nothing(kubeconfig, helm_bin, namespace, chart, tmp_path):  # noqa: F811
+    """llmops.kserve.helm_releases render=true (the preflight's one call for every model): helm template per release,
+    a release whose chart cannot be rendered is a result with its error, not a module failure; nothing is applied."""
+    spec = {"release_namespace": namespace, "render": True, "concurrency": 2,
+            "releases": releases(chart, ["r1", "r2"]) + [{"name": "broken", "chart_ref": str(tmp_path / "no-such-chart")}]}
+    ok, result = run_module(kubeconfig, helm_bin, tmp_path, spec)
+    assert ok and result["changed"] is False, result
+    assert result["failed_releases"] == ["broken"]
+    r1, r2, broken = result["results"]
+    assert "name: r1" in r1["manifest"] and "greeting: \"hello\"" in r1["manifest"] and not r1["error"], r1
+    assert "name: r2" in r2["manifest"]
+    assert broken["manifest"] == "" and "no-such-chart" in broken["error"], broken
+    ok, info = run_info(kubeconfig, helm_bin, tmp_path, {"release_namespace": namespace, "names": ["r1", "r2"]})
+    assert ok and all("status" not in r for r in info["results"]), "render mode installed a release"
