@@ -45,7 +45,27 @@ docs() {
   rm -rf "$tmp"
 }
 
+# Chart READMEs: helm-docs (hack/tools/helm-docs, built by hack/bootstrap.sh) renders charts/*/README.md.gotmpl with
+# the values table from the `# --` comments of values.yaml. `hack/conventions.sh chart_readmes --write` regenerates.
+chart_readmes() {
+  echo "-- charts/*/README.md is what helm-docs generates from README.md.gotmpl and the values comments"
+  local tmp chart rc=0
+  tmp=$(mktemp -d)
+  cp -r charts "$tmp"/
+  (cd "$tmp" && helm-docs --chart-search-root charts --template-files README.md.gotmpl --log-level warning)
+  for chart in charts/*/; do
+    if [ "${1:-}" = --write ]; then
+      cp "$tmp/${chart}README.md" "${chart}README.md"
+    elif ! diff -u "${chart}README.md" "$tmp/${chart}README.md"; then
+      echo "${chart}README.md is not what helm-docs generates: run hack/conventions.sh chart_readmes --write" >&2
+      rc=1
+    fi
+  done
+  rm -rf "$tmp"
+  return $rc
+}
+
 case "${1:-all}" in
-  all) conn_defaults; changelog; docs ;;
+  all) conn_defaults; changelog; docs; chart_readmes ;;
   *) "$@" ;;
 esac
