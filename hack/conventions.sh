@@ -18,7 +18,7 @@ changelog() {
   local tmp
   tmp=$(mktemp -d)
   cp -r galaxy.yml changelogs "$tmp"/
-  (cd "$tmp" && antsibull-changelog generate --is-collection yes >/dev/null)
+  (cd "$tmp" && antsibull-changelog generate >/dev/null)
   if ! diff -u CHANGELOG.md "$tmp/CHANGELOG.md"; then
     echo "CHANGELOG.md is not what antsibull-changelog generates from changelogs/changelog.yaml: run antsibull-changelog generate" >&2
     rm -rf "$tmp"; return 1
