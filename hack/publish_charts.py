@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_charts import helm_bin  # noqa: E402  pylint: disable=wrong-import-position  (one helm lookup for hack/)
+# one helm lookup for hack/
+from test_charts import helm_bin  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTS = ("kserve-model", "kserve-runtimes")
