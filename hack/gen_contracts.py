@@ -151,7 +151,7 @@ def targets(root: Path = ROOT) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--check", action="store_true", help="report copies that differ; change nothing")
     parser.add_argument("--root", type=Path, default=ROOT)
     args = parser.parse_args(argv)

@@ -13,6 +13,7 @@ from ansible_collections.llmops.kserve.plugins.module_utils.inputs import (
     kserve_input_problems,
     namespace_problem,
     release_name_problem,
+    stack_input_problems,
 )
 
 
@@ -34,6 +35,7 @@ class FilterModule:
     def filters(self):
         return {
             "kserve_input_problems": lambda v: kserve_input_problems(_plain(v)),
+            "stack_input_problems": lambda v, role: stack_input_problems(_plain(v), role),
             "registry_problems": _one(registry_problem),
             "namespace_problems": _one(namespace_problem),
             "release_name_problems": _one(release_name_problem),

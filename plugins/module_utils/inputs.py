@@ -145,3 +145,78 @@ def kserve_input_problems(v):
                 p.append("kserve_chart_values: sets %s, which the role manages; use kserve_version, kserve_deployment_mode, "
                          "kserve_image_registry, kserve_image_repositories or kserve_ingress instead" % path)
     return p
+
+
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+FEATURE_VALUES = ("enabled", "disabled", "allowed")
+CERT_MANAGER_IMAGES = ("controller", "webhook", "cainjector", "acmesolver", "startupapicheck")
+
+
+def _label_problem(field, value):
+    if isinstance(value, str) and DNS_LABEL.match(value) and len(value) <= LIMITS["namespace_max"]:
+        return ""
+    return "%s: '%s' is not a valid name (DNS-1123 label)" % (field, value)
+
+
+def _chart_source_problems(chart, source, v, allowed_text):
+    """The chart location of a stack role: ``<chart>_source`` one of oci/repo/local and its own setting."""
+    if source not in ("oci", "repo", "local"):
+        return ["%s_source: '%s' is not allowed; use %s" % (chart, source, allowed_text)]
+    if source == "oci" and not str(v[chart + "_oci_url"]).startswith("oci://"):
+        return ["%s_oci_url: '%s' must start with oci:// (%s_source is oci)" % (chart, v[chart + "_oci_url"], chart)]
+    if source == "repo" and not re.match(r"^https?://", str(v[chart + "_repo_url"])):
+        return ["%s_repo_url: '%s' must be an http(s):// URL (%s_source is repo)" % (chart, v[chart + "_repo_url"], chart)]
+    if source == "local" and not v.get(chart + "_path"):
+        return ["%s_path: empty, but %s_source is local; give a chart directory or .tgz" % (chart, chart)]
+    return []
+
+
+def stack_input_problems(v, role):
+    """Problems of the inputs of the cert_manager or knative_serving role (``role``); ``v``: the role variables
+    (``<role>_*``) plus ``<role>__known_versions`` (and ``knative_serving__ingresses``)."""
+    p = []
+    state = v[role + "_state"]
+    if state not in ("present", "absent"):
+        p.append("%s_state: '%s' is not allowed; use present or absent" % (role, state))
+    if role == "cert_manager":
+        checks = ((namespace_problem, "cert_manager_namespace"), (release_name_problem, "cert_manager_release_name"))
+    else:
+        checks = ((namespace_problem, "knative_serving_namespace"), (namespace_problem, "knative_serving_operator_namespace"),
+                  (release_name_problem, "knative_serving_operator_release_name"), (_label_problem, "knative_serving_cr_name"))
+    p += [problem for problem in (check(field, v[field]) for check, field in checks) if problem]
+    if state != "present":
+        return p
+    if str(v[role + "_version"]) not in (v[role + "_compat_matrix"] or {}):
+        p.append("%s_version: '%s' is not a known version; known versions: %s (add an entry to %s_compat_matrix for another one)"
+                 % (role, v[role + "_version"], ", ".join(v[role + "__known_versions"]), role))
+    if role == "knative_serving":
+        ingresses = v["knative_serving__ingresses"]
+        if v["knative_serving_ingress"] not in ingresses:
+            p.append("knative_serving_ingress: '%s' is not allowed; use %s" % (v["knative_serving_ingress"], " or ".join(ingresses)))
+        domain = v["knative_serving_domain"]
+        if not isinstance(domain, str) or len(domain) > 253 or not DNS_SUBDOMAIN.match(domain):
+            p.append("knative_serving_domain: '%s' is not a valid DNS domain (for example example.com)" % domain)
+        features = v["knative_serving_features"]
+        if not isinstance(features, dict):
+            p.append("knative_serving_features: must be a mapping of flag: enabled|disabled|allowed")
+        else:
+            for flag, value in features.items():
+                if not isinstance(value, str) or value not in FEATURE_VALUES:
+                    p.append("knative_serving_features: '%s' is '%s'; allowed: enabled, disabled, allowed (quote them in YAML)"
+                             % (flag, value))
+        p += _chart_source_problems("knative_serving_operator_chart", v["knative_serving_operator_chart_source"], v,
+                                    "repo, oci or local")
+    else:
+        p += _chart_source_problems("cert_manager_chart", v["cert_manager_chart_source"], v, "oci, repo or local")
+    problem = registry_problem(role + "_image_registry", v.get(role + "_image_registry") or "")
+    if problem:
+        p.append(problem)
+    timeout = v[role + "_wait_timeout"]
+    if not SECONDS.match(str(timeout)) or int(str(timeout)) < 1:
+        p.append("%s_wait_timeout: '%s' must be a positive number of seconds" % (role, timeout))
+    if role == "cert_manager":
+        images = v["cert_manager_images"] or {}
+        for name in CERT_MANAGER_IMAGES:
+            if not images.get(name):
+                p.append("cert_manager_images: no image for '%s' (needed: %s)" % (name, ", ".join(CERT_MANAGER_IMAGES)))
+    return p

@@ -92,5 +92,5 @@ def _chart_image(image: str, mirror: str) -> str:
 def test_runtimes_chart_follows_the_same_rule():
     """Every case of the table through the chart's helper gives what the filter gives (the chart's schema requires a
     tag or digest, so every case has one)."""
-    got = {(image, mirror): _chart_image(image, mirror) for image, mirror, _ in CASES}
+    got = {(image, mirror): _chart_image(image, mirror) for image, mirror, _expected in CASES}
     assert got == {(image, mirror): expected for image, mirror, expected in CASES}

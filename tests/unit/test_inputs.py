@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from ansible_collections.llmops.kserve.plugins.filter.inputs import FilterModule
-from ansible_collections.llmops.kserve.plugins.module_utils import inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 FILTERS = FilterModule().filters()
@@ -93,3 +92,56 @@ def test_single_field_filters(name, value, ok):
     assert (problems == []) is ok
     if not ok:
         assert problems[0].startswith("my_field: '%s'" % value)
+
+
+def stack_inputs(role, **overrides):
+    defaults = yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text())
+    role_vars = yaml.safe_load((ROOT / "roles" / role / "vars" / "main.yml").read_text())
+    v = dict(defaults)
+    v.update(overrides)
+    v[role + "__known_versions"] = sorted(str(k) for k in v[role + "_compat_matrix"])
+    if role == "knative_serving":
+        v["knative_serving__ingresses"] = role_vars["knative_serving__ingresses"]
+    return v
+
+
+@pytest.mark.parametrize("role", ["cert_manager", "knative_serving"])
+def test_stack_role_defaults_are_valid(role):
+    assert FILTERS["stack_input_problems"](stack_inputs(role), role) == []
+
+
+@pytest.mark.parametrize("role, overrides, expected", [
+    ("cert_manager", {"cert_manager_state": "gone"}, "cert_manager_state: 'gone' is not allowed; use present or absent"),
+    ("cert_manager", {"cert_manager_namespace": "Cert_Manager"}, "cert_manager_namespace: 'Cert_Manager' is not a valid namespace name"),
+    ("cert_manager", {"cert_manager_release_name": "a" * 54}, "is not a valid Helm release name (lowercase letters, digits and '-', at most 53"),
+    ("cert_manager", {"cert_manager_version": "v1.99.0"}, "cert_manager_version: 'v1.99.0' is not a known version; known versions: v1.17"),
+    ("cert_manager", {"cert_manager_chart_source": "git"}, "cert_manager_chart_source: 'git' is not allowed; use oci, repo or local"),
+    ("cert_manager", {"cert_manager_chart_source": "oci", "cert_manager_chart_oci_url": "quay.io/x"},
+     "cert_manager_chart_oci_url: 'quay.io/x' must start with oci://"),
+    ("cert_manager", {"cert_manager_chart_source": "repo", "cert_manager_chart_repo_url": "ftp://x"},
+     "cert_manager_chart_repo_url: 'ftp://x' must be an http(s):// URL"),
+    ("cert_manager", {"cert_manager_chart_source": "local"}, "cert_manager_chart_path: empty, but cert_manager_chart_source is local"),
+    ("cert_manager", {"cert_manager_image_registry": "https://mirror.example.com"},
+     "cert_manager_image_registry: 'https://mirror.example.com' is not a registry host[:port][/path]"),
+    ("cert_manager", {"cert_manager_wait_timeout": "0"}, "cert_manager_wait_timeout: '0' must be a positive number of seconds"),
+    ("cert_manager", {"cert_manager_images": {"controller": "x"}}, None),
+    ("knative_serving", {"knative_serving_cr_name": "Bad_Name"}, "knative_serving_cr_name: 'Bad_Name' is not a valid name (DNS-1123 label)"),
+    ("knative_serving", {"knative_serving_operator_release_name": "a" * 54}, "knative_serving_operator_release_name: '"),
+    ("knative_serving", {"knative_serving_ingress": "nginx"}, "knative_serving_ingress: 'nginx' is not allowed; use kourier or istio"),
+    ("knative_serving", {"knative_serving_domain": "Example..com"}, "knative_serving_domain: 'Example..com' is not a valid DNS domain"),
+    ("knative_serving", {"knative_serving_features": {"kubernetes.podspec-affinity": True}},
+     "knative_serving_features: 'kubernetes.podspec-affinity' is 'True'; allowed: enabled, disabled, allowed"),
+    ("knative_serving", {"knative_serving_operator_chart_source": "svn"},
+     "knative_serving_operator_chart_source: 'svn' is not allowed; use repo, oci or local"),
+])
+def test_stack_bad_input_names_field_value_and_allowed(role, overrides, expected):
+    problems = FILTERS["stack_input_problems"](stack_inputs(role, **overrides), role)
+    if expected is None:  # cert_manager_images without four of the five images: one sentence per missing image
+        assert len(problems) == 4 and all(p.startswith("cert_manager_images: no image for '") for p in problems), problems
+        return
+    assert len(problems) == 1 and expected in problems[0], problems
+
+
+def test_stack_absent_checks_only_names():
+    v = stack_inputs("cert_manager", cert_manager_state="absent", cert_manager_version="v0.0.1")
+    assert FILTERS["stack_input_problems"](v, "cert_manager") == []
