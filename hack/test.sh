@@ -38,27 +38,65 @@ lint() {
   done
 }
 
-sanity() {
-  step "ansible-test sanity (empty ignore files)"
-  local dest=$ROOT/build/sanity/ansible_collections/llmops/kserve
-  rm -rf "$ROOT/build/sanity" && mkdir -p "$dest"
+# The ansible-core range galaxy.yml / meta/runtime.yml claim (requires_ansible >=2.16): the pin of requirements-dev.txt
+# is the newest ansible-core that runs on Python 3.11 (2.20 needs 3.12); ANSIBLE_CORE_OLDEST the oldest of the claim.
+ANSIBLE_CORE_OLDEST=2.16.19
+
+# sanity_in VENV PIN [ansible-test args]: ansible-test sanity (empty ignore files) of the collection with ansible-core
+# PIN in VENV (made when missing or on another version), in build/sanity (build/sanity-<VENV suffix> for another).
+sanity_in() {
+  local venv=$ROOT/$1 pin=$2 base=$ROOT/build/sanity
+  shift 2
+  [ "$venv" = "$ROOT/.venv-sanity" ] || base=$ROOT/build/sanity-${venv##*/.venv-sanity-}
+  local dest=$base/ansible_collections/llmops/kserve
+  rm -rf "$base" && mkdir -p "$dest"
   # the collection's tracked and new (not ignored) files, as a clean clone has them
   git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} "$dest"/ 2>/dev/null || true
   # ansible-test --venv would download get-pip from its CI host (unreachable here), so sanity runs --local in a
-  # dedicated venv (.venv-sanity) where ansible-test installs its own pinned sanity requirements from PyPI.
-  if [ ! -x "$ROOT/.venv-sanity/bin/ansible-test" ]; then
-    python3 -m venv "$ROOT/.venv-sanity"
-    "$ROOT/.venv-sanity/bin/pip" install -q --upgrade pip
-    "$ROOT/.venv-sanity/bin/pip" install -q "$(grep -E '^ansible-core==' "$ROOT/requirements-dev.txt")"
+  # dedicated venv where ansible-test installs its own pinned sanity requirements from PyPI.
+  if ! "$venv/bin/pip" freeze 2>/dev/null | grep -qx "$pin"; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip
+    "$venv/bin/pip" install -q "$pin"
   fi
   # kubernetes.core (a dependency) beside the collection, from the ansible package in .venv
-  cp -r "$ROOT"/.venv/lib/python3*/site-packages/ansible_collections/kubernetes "$ROOT/build/sanity/ansible_collections/"
+  cp -r "$ROOT"/.venv/lib/python3*/site-packages/ansible_collections/kubernetes "$base/ansible_collections/"
   local pipver
-  pipver=$(grep -ohP "pip='\K[0-9.]+" "$ROOT"/.venv-sanity/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -n1)
+  pipver=$(grep -ohP "pip='\K[0-9.]+" "$venv"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -n1)
   mkdir -p "$HOME/.ansible/test/cache"
   cp "$ROOT/hack/ansible_test_get_pip.py" "$HOME/.ansible/test/cache/get_pip_${pipver//./_}.py"
   (cd "$dest" && git init -q . && git add -A && \
-     PATH="$ROOT/.venv-sanity/bin:$PATH" ansible-test sanity --local --requirements --python 3.11 --color no)
+     PATH="$venv/bin:$PATH" ansible-test sanity --local --requirements --python 3.11 --color no "$@")
+}
+
+# unit_oldest: tests/unit with ansible-core ANSIBLE_CORE_OLDEST (its own venv: the runtime requirements, pytest,
+# ansible-builder; kubernetes.core, awx.awx and ansible.posix copied from .venv's ansible package).
+unit_oldest() {
+  local venv=$ROOT/.venv-sanity-${ANSIBLE_CORE_OLDEST%.*}-units cols=$ROOT/build/units-$ANSIBLE_CORE_OLDEST
+  local pin="ansible-core==$ANSIBLE_CORE_OLDEST"
+  if ! "$venv/bin/pip" freeze 2>/dev/null | grep -qx "$pin"; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --upgrade pip
+    "$venv/bin/pip" install -q "$pin" -r requirements.txt "$(grep -E '^pytest==' requirements-dev.txt)" \
+      "$(grep -E '^ansible-builder==' requirements-dev.txt)"
+  fi
+  rm -rf "$cols" && mkdir -p "$cols/ansible_collections/ansible"
+  cp -r "$ROOT"/.venv/lib/python3*/site-packages/ansible_collections/{kubernetes,awx} "$cols/ansible_collections/"
+  cp -r "$ROOT"/.venv/lib/python3*/site-packages/ansible_collections/ansible/posix "$cols/ansible_collections/ansible/"
+  VIRTUAL_ENV=$venv PATH="$venv/bin:$PATH" PYTHONPATH=$cols ANSIBLE_COLLECTIONS_PATH="$ROOT/build/collections:$cols" \
+    "$venv/bin/python" -m pytest -q -p no:cacheprovider --junitxml="tests/output/unit-$ANSIBLE_CORE_OLDEST.xml" tests/unit
+}
+
+sanity() {
+  step "ansible-test sanity (empty ignore files)"
+  sanity_in .venv-sanity "$(grep -E '^ansible-core==' "$ROOT/requirements-dev.txt")"
+  # On the oldest: every test but the style checkers (pylint, pep8, shebang, Python 2 boilerplate), whose rules
+  # change with each ansible-core; they run on the pinned one above.
+  step "ansible-test sanity on ansible-core $ANSIBLE_CORE_OLDEST (oldest of requires_ansible)"
+  sanity_in ".venv-sanity-${ANSIBLE_CORE_OLDEST%.*}" "ansible-core==$ANSIBLE_CORE_OLDEST" --skip-test pylint --skip-test pep8 \
+    --skip-test shebang --skip-test metaclass-boilerplate --skip-test future-import-boilerplate
+  step "pytest tests/unit on ansible-core $ANSIBLE_CORE_OLDEST"
+  unit_oldest
 }
 
 unit() {
