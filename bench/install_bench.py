@@ -5,7 +5,7 @@
 
     python bench/install_bench.py [--repeat 3] [--namespace llmops-kserve-bench] [--keep]
 
-Targets: full install <= 1.3x the script; no-op re-run of the playbook <= 20 s.
+Targets: full install <= 1.5x the script; no-op re-run of the playbook <= 8 s and 0 changed.
 
 Both sides install KServe v0.20.0 in Standard mode (no Knative needed) from the test charts in the local OCI
 registry (hack/test_charts.py pushes them) into their own namespace, and do the same work:
@@ -50,8 +50,8 @@ VENV_BIN = ROOT / ".venv" / "bin"
 
 VERSION = "v0.20.0"
 RELEASE = "kserve"
-TARGET_RATIO = 1.3
-TARGET_NOOP_S = 20.0
+TARGET_RATIO = 1.5
+TARGET_NOOP_S = 8.0
 CRDS = [
     "clusterservingruntimes.serving.kserve.io",
     "clusterstoragecontainers.serving.kserve.io",
@@ -256,6 +256,8 @@ def main() -> int:
     install_ratio = med["playbook_install"] / med["script_install"]
     rerun_ratio = med["playbook_noop"] / med["script_rerun"]
     print()
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (the machine is shared; "
+          "script and playbook ran alternately in each round)")
     print(f"KServe {VERSION} install, Standard mode, local registry ({args.repeat} round(s), medians)")
     print(f"  plain helm/kubectl script   install {med['script_install']:6.1f} s   re-run {med['script_rerun']:6.1f} s")
     print(f"  playbooks/install.yml       install {med['playbook_install']:6.1f} s   no-op  {med['playbook_noop']:6.1f} s"
