@@ -145,7 +145,7 @@ bootstrap_go() {
   done
   build_tool kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=v0.8.0" \
     sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
-  build_tool helm "-s -w -X helm.sh/helm/v3/internal/version.version=v3.21.4 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=36 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=36" helm.sh/helm/v3/cmd/helm
+  build_tool helm "-s -w -X helm.sh/helm/v3/internal/version.version=v3.22.0 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37" helm.sh/helm/v3/cmd/helm
   build_tool registry "-s -w" github.com/distribution/distribution/v3/cmd/registry
   build_tool controller-gen "-s -w" sigs.k8s.io/controller-tools/cmd/controller-gen
   build_tool helm-docs "-s -w -X main.version=v1.14.2" github.com/norwoodj/helm-docs/cmd/helm-docs
