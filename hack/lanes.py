@@ -10,11 +10,13 @@ Lanes (each cluster lane owns one local control plane, ``hack/isolated-env.sh`` 
 * ``a`` (the default cluster) and ``b`` (slot 8): the molecule scenarios and the tests/integration files, taken
   from one queue, longest first (a scenario or a test file is one job, one ``molecule``/``pytest`` process); both
   lanes start from a fresh cluster, as the sequential run did;
-* ``e2e`` (slot 9): tests/e2e in one pytest session (its session fixture installs the stack once), alone on its
-  cluster because it leaves the stack and KServe's controller running;
-* ``e2e-k8s-<version>`` (slot 7, 6, ...), one per Kubernetes version of ``hack/kubernetes-versions`` after the
-  first (the default cluster's; ``LLMOPS_E2E_EXTRA_K8S`` overrides, ``none`` for none): ``hack/bootstrap.sh k8s
-  <version>`` (a no-op when built), then tests/e2e again on a cluster of that version (``LLMOPS_K8S_VERSION``).
+* ``e2e-1``, ``e2e-2`` (slots 9, 6): tests/e2e split into ``LLMOPS_E2E_LANES`` (2) groups of files of about equal
+  measured time, each group one pytest session (its session fixture installs the stack once) alone on its cluster,
+  because it leaves the stack and KServe's controller running;
+* ``e2e-k8s-<version>-1``, ``-2`` (slots 7, 5, ...): the same for every Kubernetes version of
+  ``hack/kubernetes-versions`` after the first (the default cluster's; ``LLMOPS_E2E_EXTRA_K8S`` overrides, ``none``
+  for none): ``hack/bootstrap.sh k8s <version>`` first (a no-op when built), then the e2e groups on clusters of that
+  version (``LLMOPS_K8S_VERSION``).
 
 ``hack/lanes.py NAME...`` runs only the jobs whose names contain one of the NAMEs (and only the lanes they need).
 
@@ -54,6 +56,19 @@ HINTS = {
     "integration-test_kserve_role_bad_input": 50,
     "integration-test_accelerator_capacity_info": 45,
 }
+# tests/e2e files: seconds measured (under load), to split the suite into E2E_LANES balanced groups per Kubernetes
+# version (each group is one pytest session on its own cluster: the session fixture installs the stack once per group)
+E2E_HINTS = {
+    "test_canary": 1250,
+    "test_installed_collection": 450,
+    "test_deploy_failure": 210,
+    "test_real_serving": 150,
+    "test_lifecycle": 150,
+    "test_full_cluster": 75,
+    "test_gated_download": 45,
+    "test_kserve_controller": 35,
+}
+E2E_LANES = int(os.environ.get("LLMOPS_E2E_LANES", "2"))
 HEARTBEAT_S = 120
 PASSED_TAIL_LINES = 20
 
@@ -218,9 +233,20 @@ def extra_k8s_versions() -> list[str]:
     return lines[1:]
 
 
-def pytest_job(name: str, target: str) -> Job:
+def e2e_groups() -> list[list[str]]:
+    """tests/e2e files in E2E_LANES groups of about equal measured time (longest first onto the lightest group)."""
+    files = sorted((ROOT / "tests" / "e2e").glob("test_*.py"), key=lambda f: (-E2E_HINTS.get(f.stem, 60), f.name))
+    groups: list[tuple[float, list[str]]] = [(0.0, []) for _ in range(max(1, E2E_LANES))]
+    for f in files:
+        groups.sort(key=lambda g: g[0])
+        total, members = groups[0]
+        groups[0] = (total + E2E_HINTS.get(f.stem, 60), [*members, str(f.relative_to(ROOT))])
+    return [sorted(members) for _, members in groups if members]
+
+
+def pytest_job(name: str, *targets: str) -> Job:
     return Job(name, [PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=15",
-                      f"--junitxml={JUNIT / (name + '.xml')}", target], HINTS.get(name, 60.0))
+                      f"--junitxml={JUNIT / (name + '.xml')}", *targets], HINTS.get(name, 60.0))
 
 
 def plan() -> tuple[list[Lane], list[Job]]:
@@ -235,15 +261,19 @@ def plan() -> tuple[list[Lane], list[Job]]:
         Lane("checks", None, cluster=False, jobs=[Job(step, [test_sh, step]) for step in ("lint", "sanity", "unit")]),
         Lane("a", None, shared=True),
         Lane("b", 8, shared=True),
-        Lane("e2e", 9, jobs=[pytest_job("e2e", "tests/e2e")]),
     ]
-    for i, version in enumerate(extra_k8s_versions()):
-        lane = Lane(f"e2e-k8s-{version}", 7 - i, k8s_version=version,
-                    jobs=[pytest_job(f"e2e-k8s-{version}", "tests/e2e")])
-        # `make tools` builds the default version only; this one builds here (a no-op when cached), overlapping
-        # the other lanes on a cold machine
-        lane.build = [str(ROOT / "hack" / "bootstrap.sh"), "k8s", version]
-        lanes.append(lane)
+    # per Kubernetes version (the default first): E2E_LANES lanes, each one group of tests/e2e files
+    slots = iter((9, 6, 7, 5, 4, 3, 2, 1))
+    for version in [None, *extra_k8s_versions()]:
+        suffix = f"-k8s-{version}" if version else ""
+        for i, files in enumerate(e2e_groups(), start=1):
+            name = f"e2e{suffix}-{i}" if E2E_LANES > 1 else f"e2e{suffix}"
+            lane = Lane(name, next(slots), k8s_version=version, jobs=[pytest_job(name, *files)])
+            if version:
+                # `make tools` builds the default version only; this one builds here (a no-op when cached),
+                # overlapping the other lanes on a cold machine
+                lane.build = [str(ROOT / "hack" / "bootstrap.sh"), "k8s", version]
+            lanes.append(lane)
     return lanes, shared_jobs
 
 
