@@ -41,4 +41,3 @@ def test_newer_than_tested_warns_and_below_min_fails(env, charts, kubeconfig, ku
                                 "is not supported by KServe v0.20.0 (needs Kubernetes >= 1.99")
     output = " ".join((proc.stdout + proc.stderr).split())  # the callback wraps long messages
     assert f"is newer than the newest minor llmops.kserve is tested on ({below}, kserve_compat" in output, output[-3000:]
-
