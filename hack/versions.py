@@ -118,7 +118,7 @@ def go_mod_requires(path: Path) -> list[tuple[str, str]]:
             parts = line.split()
             if len(parts) >= 2 and "// indirect" not in line:
                 out.append((parts[0], parts[1]))
-    out += [(m, v) for m, v in re.findall(r"^require ([^\s(]+) (\S+)", text, flags=re.M)]
+    out += list(re.findall(r"^require ([^\s(]+) (\S+)", text, flags=re.M))
     return out
 
 
@@ -242,7 +242,7 @@ def resolve(pin: Pin, index: str, proxy: str, timeout: float) -> Pin:
     if pin.translate == "knative":
         served = [knative_from_module(v) for v in served]
     if pin.registry == "pypi" and (parse(pin.pinned) is None):
-        pin.newest, _ = distance("0", served)
+        pin.newest = distance("0", served)[0]
         pin.behind = "range pin"
         return pin
     pin.newest, pin.behind = distance(pin.pinned, served)

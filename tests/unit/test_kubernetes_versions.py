@@ -64,7 +64,7 @@ def test_supported_range_is_the_tested_range():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     row = next(line for line in readme.splitlines() if line.startswith("| Kubernetes |"))
     assert f"{minor(oldest)} – {minor(newest)}" in row, row
-    for version, *_ in rows:
+    for version in (r[0] for r in rows):
         assert version.lstrip("v") in row, row
     assert not re.search(r"1\.3[0-3]", row), row
     role_readme = (ROOT / "roles" / "kserve" / "README.md").read_text(encoding="utf-8")
@@ -86,7 +86,7 @@ def cluster_py(*args: str, version: str | None) -> subprocess.CompletedProcess:
 def test_cluster_picks_the_version_by_env():
     rows = ci_versions()
     assert cluster_py("version", version=None).stdout.strip() == rows[0][0]
-    for version, *_ in rows:
+    for version in (r[0] for r in rows):
         for spelling in (version, version.lstrip("v"), minor(version), "v" + minor(version)):
             proc = cluster_py("version", version=spelling)
             assert proc.returncode == 0 and proc.stdout.strip() == version, (spelling, proc.stderr)
@@ -99,7 +99,7 @@ def test_cluster_refuses_an_untested_version(bad):
     proc = cluster_py("version", version=bad)
     assert proc.returncode == 1
     assert f"LLMOPS_K8S_VERSION={bad!r}" in proc.stderr
-    for version, *_ in ci_versions():
+    for version in (r[0] for r in ci_versions()):
         assert version in proc.stderr  # what is allowed
 
 
