@@ -5,9 +5,10 @@
 # - go:   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, kwokctl,
 #         helm and an OCI registry, built from the pinned wrapper modules in hack/tools/<tool>/,
 #         cached in $LLMOPS_CACHE/tools/<tool>-<hash>/ (rebuilt only when a pin changes), linked
-#         into $LLMOPS_CACHE/bin. Every Kubernetes version of hack/kubernetes-versions (with its etcd) is
-#         linked into its own $LLMOPS_CACHE/k8s/<version>/bin (hack/cluster.py picks one by
-#         LLMOPS_K8S_VERSION); $LLMOPS_CACHE/bin's kube-*, kubectl and etcd are the default (first) version's.
+#         into $LLMOPS_CACHE/bin. The default (first) Kubernetes version of hack/kubernetes-versions (with its
+#         etcd) is built and linked into $LLMOPS_CACHE/k8s/<version>/bin and $LLMOPS_CACHE/bin; the other
+#         versions by `k8s VERSION` (make test's lanes do it for their e2e lanes; hack/cluster.py picks one by
+#         LLMOPS_K8S_VERSION).
 # - k8s [VERSION]: only the Kubernetes versions (all of hack/kubernetes-versions, or the one given) into
 #         $LLMOPS_CACHE/k8s/<version>/bin; leaves $LLMOPS_CACHE/bin alone.
 # Go: every pin builds with the machine's Go >= 1.26 (GOTOOLCHAIN=local; no wrapper module's go.mod names 1.27,
@@ -135,10 +136,12 @@ bootstrap_k8s() {
 
 bootstrap_go() {
   ensure_go
-  bootstrap_k8s
-  # the default (first) Kubernetes version also on $BIN (kubectl on PATH; hack/cluster.py reads $CACHE/k8s/)
+  # only the default (first) Kubernetes version: `make demo` needs no other, and `make test` builds the others in
+  # their own lane (hack/lanes.py: hack/bootstrap.sh k8s VERSION), overlapping the tests on a cold machine
   local default f
   default=$(k8s_versions | head -n1 | cut -d' ' -f1)
+  bootstrap_k8s "$default"
+  # the default version also on $BIN (kubectl on PATH; hack/cluster.py reads $CACHE/k8s/)
   mkdir -p "$BIN"
   for f in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd; do
     ln -sfn "$(readlink "$CACHE/k8s/$default/bin/$f")" "$BIN/$f"

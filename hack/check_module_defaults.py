@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """The cluster connection of the roles comes from module_defaults, never from each task (make lint).
 
 1. No task in roles/*/tasks passes a connection argument (kubeconfig, context or their aliases) to a module of the

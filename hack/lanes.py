@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """`make test` in concurrent lanes: the checks and the cluster suites run side by side on separate local clusters.
 
 Run by ``hack/test.sh all``. The sequential suite kept about 0.8 of the machine's 2 cores busy (39 min wall for
@@ -200,7 +200,7 @@ def run_lane(lane: Lane, shared: "queue.PriorityQueue[tuple[float, int, Job]]", 
         while not _stopping.is_set():
             if lane.shared:
                 try:
-                    _, _, job = shared.get_nowait()
+                    job = shared.get_nowait()[2]
                 except queue.Empty:
                     break
             elif lane.jobs:
@@ -236,12 +236,12 @@ def extra_k8s_versions() -> list[str]:
 def e2e_groups() -> list[list[str]]:
     """tests/e2e files in E2E_LANES groups of about equal measured time (longest first onto the lightest group)."""
     files = sorted((ROOT / "tests" / "e2e").glob("test_*.py"), key=lambda f: (-E2E_HINTS.get(f.stem, 60), f.name))
-    groups: list[tuple[float, list[str]]] = [(0.0, []) for _ in range(max(1, E2E_LANES))]
+    groups: list[tuple[float, list[str]]] = [(0.0, []) for _group in range(max(1, E2E_LANES))]
     for f in files:
         groups.sort(key=lambda g: g[0])
         total, members = groups[0]
         groups[0] = (total + E2E_HINTS.get(f.stem, 60), [*members, str(f.relative_to(ROOT))])
-    return [sorted(members) for _, members in groups if members]
+    return [sorted(members) for _total, members in groups if members]
 
 
 def pytest_job(name: str, *targets: str) -> Job:
@@ -285,7 +285,8 @@ def main(argv: list[str]) -> int:
         old.unlink()
     lanes, shared_jobs = plan()
     if only:
-        keep = lambda job: any(o in job.name for o in only)  # noqa: E731
+        def keep(job: Job) -> bool:
+            return any(o in job.name for o in only)
         shared_jobs = [j for j in shared_jobs if keep(j)]
         for lane in lanes:
             lane.jobs = [j for j in lane.jobs if keep(j)]

@@ -141,6 +141,7 @@ e2e_k8s() {
     export LLMOPS_CACHE_BASE=${LLMOPS_CACHE_BASE:-$LLMOPS_CACHE}
     source "$ROOT/hack/isolated-env.sh" "$slot"
     export LLMOPS_K8S_VERSION=$version PATH="$LLMOPS_CACHE/bin:$PATH"
+    "$ROOT/hack/bootstrap.sh" k8s "$version"   # built on first use (make tools builds the default version only)
     step "pytest tests/e2e on Kubernetes $(python hack/cluster.py version) (fresh cluster, slot $slot)"
     trap 'python hack/kserve_controller.py stop >/dev/null 2>&1; python hack/cluster.py down >/dev/null 2>&1 || true' EXIT
     python hack/cluster.py down

@@ -34,7 +34,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_charts import helm_bin  # noqa: E402  pylint: disable=wrong-import-position  (one helm lookup for hack/)
+from test_charts import helm_bin  # noqa: E402  pylint: disable=wrong-import-position
+# (one helm lookup for hack/: test_charts.helm_bin)
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("LLMOPS_CACHE", Path.home() / ".cache" / "llmops-kserve"))

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """`make versions`: every pin of the project beside the newest version its registry serves, and how far behind.
 
     hack/versions.py [--json] [--timeout SECONDS]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from test_kserve_role_bad_input import (  # noqa: F401  # pylint: disable=unused-import  (fixtures charts, env, namespace)
+from test_kserve_role_bad_input import (  # noqa: F401  # pylint: disable=unused-import
     charts,
     check_failed_without_change,
     env,

@@ -54,7 +54,7 @@ def test_overrides_become_chart_keys():
 def test_steps_follow_the_schedule_then_stop_at_the_last():
     values = started()
     seen = []
-    for _ in range(4):
+    for _step in range(4):
         result = rollout_values(values, "step", schedule="10,50,100")
         values = result["values"]
         seen.append((result["percent"], result["changed"]))
