@@ -13,6 +13,8 @@ first line, the newest) from ``$LLMOPS_CACHE/k8s/<version>/bin``, kwok, kwokctl 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -272,15 +274,23 @@ def apply_nodes() -> None:
                        f"{CLUSTER_DIR / 'logs'})")
 
 
-def up() -> None:
-    start = time.time()
-    for name in TOOLS:
-        tool(name)
-    if CLUSTER_DIR.exists() and api_healthy():
-        check_version()
-        start_registry()
-        log(f"cluster '{NAME}' (Kubernetes {k8s_version()}) is already up (no-op); kubeconfig: {KUBECONFIG}")
-        return
+@contextlib.contextmanager
+def create_lock():
+    """One local cluster (of any slot) starts at a time on this machine. kwokctl picks its components' ports as "free
+    at this moment", so concurrent creates can pick the same one (seen: two kwok controllers on one server port, and
+    a cluster whose nodes never became Ready); make test's lanes start up to six clusters at once."""
+    path = Path.home() / ".cache" / "llmops-kserve-cluster-create.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def start_or_create() -> None:
+    """Restart a stopped cluster or create one, until its API server answers and its fake nodes are Ready."""
     if CLUSTER_DIR.exists():
         alive = {k: v for k, v in component_pids().items() if k != "registry" and pid_alive(v)}
         if alive:
@@ -316,6 +326,19 @@ def up() -> None:
         time.sleep(0.5)
     check_version()
     apply_nodes()
+
+
+def up() -> None:
+    start = time.time()
+    for name in TOOLS:
+        tool(name)
+    if CLUSTER_DIR.exists() and api_healthy():
+        check_version()
+        start_registry()
+        log(f"cluster '{NAME}' (Kubernetes {k8s_version()}) is already up (no-op); kubeconfig: {KUBECONFIG}")
+        return
+    with create_lock():
+        start_or_create()
     start_registry()
     log(f"cluster '{NAME}' (Kubernetes {k8s_version()}) up in {time.time() - start:.1f}s; kubeconfig: {KUBECONFIG}")
 
