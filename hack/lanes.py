@@ -185,9 +185,8 @@ def run_lane(lane: Lane, shared: "queue.PriorityQueue[tuple[float, int, Job]]", 
         if lane.build:
             say(f"lane {lane.name}: {' '.join(lane.build[1:])}")
             rc, seconds, log = run_logged(lane, f"build-{lane.name}", lane.build, env)
-            build = Job(f"build-{lane.name}", lane.build, rc=rc, seconds=seconds, lane=lane.name)
-            done.append(build)
-            report(lane, build, log)
+            # reported, and counted in the lane's time; not a job of the plan (a failed build fails the lane)
+            report(lane, Job(f"build-{lane.name}", lane.build, rc=rc, seconds=seconds, lane=lane.name), log)
             if rc != 0:
                 lane.failed_setup = True
                 return
