@@ -88,6 +88,7 @@ class Job:
     seconds: float = 0.0
     rc: int | None = None
     lane: str = ""
+    cpu: float = 0.0  # CPU seconds (user + system) of the job's process tree as reaped (os.wait4)
 
 
 @dataclass
@@ -130,9 +131,71 @@ def run_logged(lane: Lane, name: str, argv: list[str], env: dict[str, str]) -> t
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         _procs[name] = proc
-        rc = proc.wait()
+        # wait4: the CPU time of the job and of every descendant it reaped (daemons it started are sampled apart)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = rc = os.waitstatus_to_exitcode(status)
+        _job_cpu[name] = usage.ru_utime + usage.ru_stime
         _procs.pop(name, None)
     return rc, time.monotonic() - start, log
+
+
+class CpuSampler(threading.Thread):
+    """Every few seconds, the CPU seconds of every process on the machine (/proc/PID/stat), kept per process, so that
+    the long-lived processes a job starts in the background (API servers, etcd, kwok, KServe's controller, the
+    registry), which no job reaps, are accounted for too."""
+
+    def __init__(self, interval: float = 5.0):
+        super().__init__(name="cpu-sampler", daemon=True)
+        self.interval = interval
+        self.seen: dict[tuple[int, str], tuple[str, float]] = {}  # (pid, start time) -> (name, CPU seconds)
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.stop_event = threading.Event()
+        self.sample()
+        # processes already running count from now on only
+        self.baseline = {key: cpu for key, (_name, cpu) in self.seen.items()}
+
+    @staticmethod
+    def busy_seconds() -> float:
+        """CPU seconds spent busy on the whole machine since boot (/proc/stat, all but idle and iowait)."""
+        fields = [int(x) for x in Path("/proc/stat").read_text(encoding="utf-8").split("\n", 1)[0].split()[1:]]
+        return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+    def sample(self) -> None:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text(encoding="utf-8")
+                cmdline = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            comm = text[text.index("(") + 1:text.rindex(")")]
+            rest = text[text.rindex(")") + 2:].split()
+            cpu = (int(rest[11]) + int(rest[12])) / self.tick
+            name = comm
+            if comm.startswith("python") or comm in ("ansible-playboo", "pytest", "molecule"):
+                # python programs by script: the first argument that names a file or module
+                args = [a.decode(errors="replace") for a in cmdline[1:4] if a and not a.startswith(b"-")]
+                name = f"{comm} {Path(args[0]).name}" if args else comm
+            self.seen[(int(stat.parent.name), rest[19])] = (name, cpu)
+
+    def run(self) -> None:
+        while not self.stop_event.wait(self.interval):
+            self.sample()
+
+    def report(self, wall: float, busy: float) -> None:
+        by_name: dict[str, float] = {}
+        for key, (name, cpu) in self.seen.items():
+            by_name[name] = by_name.get(name, 0.0) + cpu - self.baseline.get(key, 0.0)
+        print(f"\n=== CPU profile: {busy:.0f} CPU s busy over {wall:.0f} s wall = {busy / wall:.2f} of "
+              f"{os.cpu_count()} cores ===")
+        print("  per job (its process tree, reaped):")
+        for job, cpu in sorted(_job_cpu.items(), key=lambda kv: -kv[1])[:25]:
+            print(f"    {cpu:7.0f} s  {job}")
+        print("  per process name (own CPU, sampled every 5 s; short-lived processes are partly missed):")
+        for name, cpu in sorted(by_name.items(), key=lambda kv: -kv[1])[:25]:
+            print(f"    {cpu:7.0f} s  {name}")
+
+
+_job_cpu: dict[str, float] = {}
 
 
 def report(lane: Lane, job: Job, log: Path) -> None:
@@ -313,6 +376,9 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     start = time.monotonic()
+    busy_start = CpuSampler.busy_seconds()
+    sampler = CpuSampler()
+    sampler.start()
     threads = [threading.Thread(target=run_lane, args=(lane, shared, done), name=lane.name) for lane in lanes]
     for t in threads:
         t.start()
@@ -323,6 +389,8 @@ def main(argv: list[str]) -> int:
             say("running: " + ", ".join(sorted(_procs)) + f" ({time.monotonic() - start:.0f} s since start)")
             next_beat += HEARTBEAT_S
     wall = time.monotonic() - start
+    sampler.stop_event.set()
+    sampler.report(wall, CpuSampler.busy_seconds() - busy_start)
     failed = [j for j in done if j.rc != 0]
     not_run = total - len(done)
     print(f"\n=== [{time.strftime('%H:%M:%S')}] lanes: timings (wall {wall:.0f} s) ===")
