@@ -76,3 +76,37 @@ def catalog():
     return {"platforms": copy.deepcopy(PLATFORMS), "profiles": profiles, "limits": dict(LIMITS),
             "platform_names": list(PLATFORMS), "profile_names": list(profiles),
             "public_profiles": [name for name, entry in profiles.items() if entry.get("public")]}
+
+
+def _quantity_above_zero(quantity):
+    """An extended resource's quantity ("8", "0") is above zero; its digits are read, as in a Kubernetes integer."""
+    digits = "".join(c for c in str(quantity) if c.isdigit())
+    return int(digits or "0") > 0
+
+
+def detect_platforms(nodes, rules):
+    """The platforms (sorted, unique) whose detection rule at least one of ``nodes`` (Node objects) matches.
+
+    ``rules``: platform -> ``{"labels": {...}, "allocatable": [...], "allocatable_prefixes": [...]}`` (the
+    "detection" entries of PLATFORMS, or serving_runtimes_platform_detection). A node matches when every label of the
+    rule has that value (compared as strings) and, when the rule names extended resources (by name or prefix), one of
+    them is allocatable above zero.
+    """
+    found = set()
+    for node in nodes or []:
+        labels = (node.get("metadata") or {}).get("labels") or {}
+        allocatable = (node.get("status") or {}).get("allocatable") or {}
+        for platform, rule in sorted((rules or {}).items()):
+            rule = rule or {}
+            names = rule.get("allocatable") or []
+            prefixes = rule.get("allocatable_prefixes") or []
+            labels_match = all(key in labels and str(labels[key]) == str(value)
+                               for key, value in (rule.get("labels") or {}).items())
+            resources_match = not names and not prefixes
+            for resource, quantity in allocatable.items():
+                wanted = resource in names or any(resource.startswith(prefix) for prefix in prefixes)
+                if wanted and _quantity_above_zero(quantity):
+                    resources_match = True
+            if labels_match and resources_match:
+                found.add(platform)
+    return sorted(found)

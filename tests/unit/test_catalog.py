@@ -178,3 +178,44 @@ def test_adding_a_platform_needs_a_catalog_entry_a_values_file_and_a_runtime_ent
     assert proc.returncode == 0, proc.stderr
     names = [d["metadata"]["name"] for d in yaml.safe_load_all(proc.stdout) if d]
     assert names == ["llmops-vllm-fakeaccel"]
+
+
+# detect_platforms (serving_runtimes_platforms=auto): the rules of the catalog over Node objects.
+def _node(labels=None, allocatable=None):
+    return {"metadata": {"name": "n", "labels": labels}, "status": {"allocatable": allocatable}}
+
+
+DETECTION = {name: entry["detection"] for name, entry in catalog.PLATFORMS.items()}
+
+
+@pytest.mark.parametrize("nodes, expected", [
+    ([], []),
+    ([_node({"feature.node.kubernetes.io/cpu-model.vendor_id": "Intel"}, {"cpu": "96"})], ["xeon"]),
+    ([_node({"feature.node.kubernetes.io/cpu-model.vendor_id": "AMD"}, {"cpu": "96"})], []),
+    ([_node({"habana.ai/gaudi.generation": "2"}, {"habana.ai/gaudi": "8"})], ["gaudi"]),
+    # a label that matches without the extended resource (or with none allocatable) is not enough
+    ([_node({"habana.ai/gaudi.generation": "3"}, {"habana.ai/gaudi": "0"})], []),
+    ([_node({"habana.ai/gaudi.generation": "3"}, None)], []),
+    ([_node(None, {"nvidia.com/gpu": "8"})], ["nvidia"]),
+    ([_node({}, {"nvidia.com/mig-1g.10gb": "7"})], ["nvidia"]),
+    ([_node({}, {"nvidia.com/gpu": "0", "nvidia.com/mig-1g.10gb": "0"})], []),
+    # several nodes: sorted and unique
+    ([_node(None, {"nvidia.com/gpu": "8"}), _node({"feature.node.kubernetes.io/cpu-model.vendor_id": "Intel"}),
+      _node(None, {"nvidia.com/gpu": "1"})], ["nvidia", "xeon"]),
+])
+def test_detect_platforms(nodes, expected):
+    assert catalog.detect_platforms(nodes, DETECTION) == expected
+
+
+def test_detect_platforms_rules_compare_as_strings_and_extra_rules():
+    rules = dict(DETECTION, mi300={"allocatable": ["amd.com/gpu"]}, tagged={"labels": {"gen": 2}})
+    nodes = [_node({"gen": "2"}, {"amd.com/gpu": "4"}), {"metadata": {}, "status": None}]
+    assert catalog.detect_platforms(nodes, rules) == ["mi300", "tagged"]
+    # a rule without labels and resources matches any node
+    assert catalog.detect_platforms([_node()], {"any": {}}) == ["any"]
+
+
+def test_detect_platforms_filter():
+    from ansible_collections.llmops.kserve.plugins.filter.platforms import FilterModule  # pylint: disable=import-outside-toplevel
+    nodes = [_node(None, {"nvidia.com/gpu": "8"})]
+    assert FilterModule().filters()["detect_platforms"](nodes, DETECTION) == ["nvidia"]
