@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent tool bootstrap for llmops.kserve.
-#   hack/bootstrap.sh [venv|go|k8s [VERSION]|serving|serving-dir|storage|all]
+#   hack/bootstrap.sh [venv|go|k8s [VERSION]|localmodel|serving|serving-dir|storage|all]
 # - venv: .venv with pinned Python tooling (requirements-dev.txt)
 # - go:   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, kwokctl,
 #         helm and an OCI registry, built from the pinned wrapper modules in hack/tools/<tool>/,
@@ -156,7 +156,16 @@ bootstrap_go() {
   ln -sfn "$(readlink "$BIN/manager")" "$BIN/kserve-manager" && rm -f "$BIN/manager"
   # PromQL checker (tests: alert rules and dashboard queries parse with Prometheus's parser; cold ~105 s on 2 cores)
   build_tool promql-check "-s -w" .
+  bootstrap_localmodel
   log "tools in $BIN: $(ls "$BIN" | tr '\n' ' ')"
+}
+
+# bootstrap_localmodel: KServe's LocalModelCache controller (cmd/localmodel) from the same pinned wrapper module as
+# the manager, as $BIN/kserve-localmodel (tests/e2e/test_local_model_cache.py runs it against the local cluster).
+bootstrap_localmodel() {
+  ensure_go
+  TOOL_CACHE_NAME=kserve-localmodel build_tool kserve "-s -w" github.com/kserve/kserve/cmd/localmodel
+  ln -sfn "$(readlink "$BIN/localmodel")" "$BIN/kserve-localmodel" && rm -f "$BIN/localmodel"
 }
 
 # serving_venv_dir: where the serving venv for the current pins lives (tests compute the same path).
@@ -209,9 +218,10 @@ case "$what" in
   venv) bootstrap_venv ;;
   go) bootstrap_go ;;
   k8s) bootstrap_k8s "${2:-}" ;;
+  localmodel) bootstrap_localmodel ;;
   serving) bootstrap_serving ;;
   serving-dir) serving_venv_dir ;;
   storage) bootstrap_storage ;;
   all) bootstrap_venv; bootstrap_go; bootstrap_serving; bootstrap_storage ;;
-  *) echo "usage: $0 [venv|go|k8s [VERSION]|serving|serving-dir|storage|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [venv|go|k8s [VERSION]|localmodel|serving|serving-dir|storage|all]" >&2; exit 2 ;;
 esac

@@ -13,6 +13,7 @@ One entry of ``llmops_models`` / ``model_deploy_models``::
     replicas: 1
     max_replicas: 1                  # optional; default: replicas
     tensor_parallel_size: 1          # optional; default: the profile's
+    local_model_cache: {}            # optional: KServe LocalModelCache (model_size, node_groups; module_utils/local_model.py)
     values: {}                       # free-form chart values merged last
     state: present                   # present | absent
 """
@@ -26,11 +27,13 @@ import re
 from ansible.module_utils.six.moves.collections_abc import Mapping
 
 from ansible_collections.llmops.kserve.plugins.module_utils.catalog import LIMITS, catalog
+from ansible_collections.llmops.kserve.plugins.module_utils import local_model
 
 MODES = {"Knative": "Knative", "Standard": "Standard", "Serverless": "Knative", "RawDeployment": "Standard"}
 STATES = ("present", "absent")
 KNOWN_KEYS = ("name", "model_id", "revision", "platform", "profile", "deployment_mode", "replicas", "max_replicas",
-              "tensor_parallel_size", "values", "state", "flavour")
+              "tensor_parallel_size", "values", "state", "flavour",
+              "local_model_cache")
 MODEL_NAME_MAX = LIMITS["model_name_max"]
 # A DNS-1035 label (what KServe accepts as an InferenceService name) of at most MODEL_NAME_MAX characters.
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,%d}[a-z0-9])?$" % (MODEL_NAME_MAX - 2))
@@ -127,6 +130,7 @@ def model_problems(models, platforms=None):
         for key in ("replicas", "max_replicas", "tensor_parallel_size"):
             if key in model and (not isinstance(model[key], int) or isinstance(model[key], bool) or model[key] < 0):
                 problems.append("%s: %s=%r must be a non-negative integer" % (where, key, model[key]))
+        problems.extend(local_model.inventory_problems(where, model))
         if "values" in model and not isinstance(model["values"], dict):
             problems.append("%s: values must be a dict of chart values, got %r" % (where, type(model["values"]).__name__))
         for text in _walk_strings(model):
@@ -174,6 +178,7 @@ def model_chart_values(model):
         values["predictor"] = {"minReplicas": replicas, "maxReplicas": model.get("max_replicas", max(replicas, 1))}
     elif model.get("max_replicas") is not None:
         values["predictor"] = {"maxReplicas": model["max_replicas"]}
+    values = _merge(values, local_model.inventory_chart_values(model))
     return _merge(values, model.get("values") or {})
 
 

@@ -109,6 +109,35 @@ nothing: only for an hf:// storageUri with hfToken.enabled and no model cache (t
 {{- end -}}
 {{- end -}}
 
+{{/* Name of the cluster-scoped LocalModelCache: localModelCache.name, else <fullname>-<namespace>. */}}
+{{- define "kserve-model.localModelCacheName" -}}
+{{- default (printf "%s-%s" (include "kserve-model.fullname" .) .Release.Namespace) .Values.localModelCache.name -}}
+{{- end -}}
+
+{{/* localModelCache checks: one clear message naming the field, the value and what is allowed. */}}
+{{- define "kserve-model.validateLocalModelCache" -}}
+{{- $lmc := .Values.localModelCache -}}
+{{- if $lmc.enabled -}}
+{{- if .Values.modelCache.enabled -}}
+{{- fail "localModelCache.enabled=true and modelCache.enabled=true cannot be combined: KServe's LocalModelCache caches the weights on the nodes, modelCache downloads them into a PVC; enable one of them" -}}
+{{- end -}}
+{{- if not $lmc.modelSize -}}
+{{- fail "localModelCache.modelSize is required with localModelCache.enabled=true: the size of the weights as a Kubernetes quantity, e.g. 20Gi" -}}
+{{- end -}}
+{{- if not $lmc.nodeGroups -}}
+{{- fail "localModelCache.nodeGroups is required with localModelCache.enabled=true: the LocalModelNodeGroups to cache the model on, e.g. [gpu-nodes]" -}}
+{{- end -}}
+{{- $src := include "kserve-model.sourceUri" . -}}
+{{- if hasPrefix "pvc://" $src -}}
+{{- fail (printf "localModelCache.enabled=true caches model.storageUri on the nodes, but model.storageUri=%q already is a PVC: disable localModelCache or use an hf:// or s3:// source" $src) -}}
+{{- end -}}
+{{- $name := include "kserve-model.localModelCacheName" . -}}
+{{- if gt (len $name) 63 -}}
+{{- fail (printf "localModelCache.name: the default name %q (<fullname>-<namespace>) is longer than 63 characters; set localModelCache.name to a DNS label of at most 63 characters" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "kserve-model.cacheClaim" -}}
 {{- default (printf "%s-model-cache" (include "kserve-model.fullname" .)) .Values.modelCache.existingClaim -}}
 {{- end -}}
@@ -345,6 +374,7 @@ allowed. Included once, from inferenceservice.tpl.
 {{- fail (printf "modelCache.enabled=true downloads model.storageUri into a PVC, but model.storageUri=%q already is a PVC: disable modelCache or use an hf:// or s3:// source" $src) -}}
 {{- end -}}
 {{- end -}}
+{{- include "kserve-model.validateLocalModelCache" . -}}
 {{- if and .Values.metrics.prometheusRule.enabled (not .Values.metrics.serviceMonitor.enabled) -}}
 {{- fail "metrics.prometheusRule.enabled=true needs metrics.serviceMonitor.enabled=true: the alert rules select the series that the chart's ServiceMonitor scrapes" -}}
 {{- end -}}
