@@ -14,6 +14,7 @@ One entry of ``llmops_models`` / ``model_deploy_models``::
     max_replicas: 1                  # optional; default: replicas
     tensor_parallel_size: 1          # optional; default: the profile's
     local_model_cache: {}            # optional: KServe LocalModelCache (model_size, node_groups; module_utils/local_model.py)
+    autoscaling: {}                  # optional: class, min/max replicas, metrics... (module_utils/autoscaling.py)
     values: {}                       # free-form chart values merged last
     state: present                   # present | absent
 """
@@ -26,13 +27,18 @@ import re
 
 from ansible.module_utils.six.moves.collections_abc import Mapping
 
+from ansible_collections.llmops.kserve.plugins.module_utils.autoscaling import (
+    autoscaling_value_problems,
+    inventory_chart_values,
+    inventory_problems,
+)
 from ansible_collections.llmops.kserve.plugins.module_utils.catalog import LIMITS, catalog
 from ansible_collections.llmops.kserve.plugins.module_utils import local_model
 
 MODES = {"Knative": "Knative", "Standard": "Standard", "Serverless": "Knative", "RawDeployment": "Standard"}
 STATES = ("present", "absent")
 KNOWN_KEYS = ("name", "model_id", "revision", "platform", "profile", "deployment_mode", "replicas", "max_replicas",
-              "tensor_parallel_size", "values", "state", "flavour",
+              "tensor_parallel_size", "values", "state", "flavour", "autoscaling",
               "local_model_cache")
 MODEL_NAME_MAX = LIMITS["model_name_max"]
 # A DNS-1035 label (what KServe accepts as an InferenceService name) of at most MODEL_NAME_MAX characters.
@@ -133,6 +139,11 @@ def model_problems(models, platforms=None):
         problems.extend(local_model.inventory_problems(where, model))
         if "values" in model and not isinstance(model["values"], dict):
             problems.append("%s: values must be a dict of chart values, got %r" % (where, type(model["values"]).__name__))
+        scaling = inventory_problems(where, model)
+        problems.extend(scaling)
+        if not scaling and model_id and mode in MODES and isinstance(model.get("values", {}), dict) and all(
+                model.get(key) is None or isinstance(model[key], int) for key in ("replicas", "max_replicas")):
+            problems.extend(autoscaling_value_problems(where, model_chart_values(dict(model, platform=platform))))
         for text in _walk_strings(model):
             if TOKEN_LIKE.search(text):
                 problems.append("%s: a value looks like a Hugging Face token (hf_...); never put the token in the model "
@@ -178,6 +189,7 @@ def model_chart_values(model):
         values["predictor"] = {"minReplicas": replicas, "maxReplicas": model.get("max_replicas", max(replicas, 1))}
     elif model.get("max_replicas") is not None:
         values["predictor"] = {"maxReplicas": model["max_replicas"]}
+    values = _merge(values, inventory_chart_values(model))
     values = _merge(values, local_model.inventory_chart_values(model))
     return _merge(values, model.get("values") or {})
 

@@ -333,8 +333,37 @@ allowed. Included once, from inferenceservice.tpl.
 {{- if and .Values.accelerator.resourceName (gt $tp $devices) -}}
 {{- fail (printf "model.tensorParallelSize=%d is larger than the devices requested (accelerator.count=%d of %s): tensor parallel N needs N devices in the pod; raise accelerator.count or lower model.tensorParallelSize" $tp $devices .Values.accelerator.resourceName) -}}
 {{- end -}}
-{{- if and .Values.predictor.scaleToZero (ne $mode "Knative") -}}
-{{- fail (printf "predictor.scaleToZero=true needs deploymentMode Knative (got %q): Standard mode cannot scale to zero; set predictor.scaleToZero=false or deploymentMode=Knative" .Values.deploymentMode) -}}
+{{- $auto := .Values.autoscaling | default dict -}}
+{{- $vllmMetrics := list -}}
+{{- range ($auto.metrics | default list) -}}
+{{- if hasPrefix "vllm:" .metric -}}{{- $vllmMetrics = append $vllmMetrics .metric -}}{{- end -}}
+{{- end -}}
+{{- $kedaZero := and (eq .Values.predictor.autoscalerClass "keda") (gt (len $vllmMetrics) 0) -}}
+{{- if and .Values.predictor.scaleToZero (ne $mode "Knative") (not $kedaZero) -}}
+{{- fail (printf "predictor.scaleToZero=true needs deploymentMode Knative (got %q) or, in Standard mode, predictor.autoscalerClass=keda with a vllm:* metric in autoscaling.metrics (KEDA activates from zero on an external trigger); set predictor.scaleToZero=false or one of those" .Values.deploymentMode) -}}
+{{- end -}}
+{{- if and (eq $mode "Standard") (eq (int .Values.predictor.minReplicas) 0) (has .Values.predictor.autoscalerClass (list "keda" "hpa")) (not $kedaZero) -}}
+{{- fail (printf "predictor.minReplicas=0 with predictor.autoscalerClass=%s: scale to zero needs autoscalerClass keda with a vllm:* metric in autoscaling.metrics (an HPA keeps at least 1 replica; KEDA never activates from zero on cpu/memory)" .Values.predictor.autoscalerClass) -}}
+{{- end -}}
+{{- if and $auto.metrics (eq $mode "Knative") -}}
+{{- fail "autoscaling.metrics is for Standard mode (predictor.autoscalerClass keda or hpa); in Knative mode set predictor.scaleMetric (concurrency or rps) and predictor.scaleTarget" -}}
+{{- end -}}
+{{- if and $auto.metrics (eq $mode "Standard") (not (has .Values.predictor.autoscalerClass (list "keda" "hpa"))) -}}
+{{- fail (printf "autoscaling.metrics is set but predictor.autoscalerClass=%q: set keda (vllm:* metrics, cpu, memory) or hpa (cpu, memory)" .Values.predictor.autoscalerClass) -}}
+{{- end -}}
+{{- if eq .Values.predictor.autoscalerClass "hpa" -}}
+{{- range ($auto.metrics | default list) -}}
+{{- if not (has .metric (list "cpu" "memory")) -}}
+{{- fail (printf "autoscaling.metrics: metric %q does not work with predictor.autoscalerClass=hpa (KServe's HPA takes cpu and memory only); use autoscalerClass keda for vllm:* metrics" .metric) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq .Values.predictor.autoscalerClass "keda") .Values.predictor.scaleMetric -}}
+{{- fail (printf "predictor.scaleMetric=%q does not work with predictor.autoscalerClass=keda (KServe rejects it): list the metrics in autoscaling.metrics" .Values.predictor.scaleMetric) -}}
+{{- end -}}
+{{- $k := $auto.knative | default dict -}}
+{{- if and (eq $mode "Standard") (or $k.window $k.scaleDownDelay (not (kindIs "invalid" $k.initialScale)) (not (kindIs "invalid" $k.targetUtilizationPercentage))) -}}
+{{- fail "autoscaling.knative.* (window, scaleDownDelay, initialScale, targetUtilizationPercentage) applies to deploymentMode Knative only: leave them empty in Standard mode" -}}
 {{- end -}}
 {{- if and (eq $mode "Standard") (has .Values.predictor.scaleMetric (list "concurrency" "rps")) -}}
 {{- fail (printf "predictor.scaleMetric=%q is Knative-only: in Standard mode use cpu or memory (or leave it empty)" .Values.predictor.scaleMetric) -}}
@@ -382,4 +411,91 @@ allowed. Included once, from inferenceservice.tpl.
 {{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) -}}
 {{- fail "httpRoute.enabled=true needs httpRoute.parentRefs: the Gateway(s) to attach to, e.g. [{name: inference-gateway, namespace: gateway-system}]" -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+spec.predictor.autoScaling (KServe v0.20 AutoScalingSpec) for autoscalerClass keda / hpa in Standard mode: KServe's
+controller turns it into the KEDA ScaledObject's triggers (pkg/controller/v1beta1/inferenceservice/reconcilers/keda)
+or the HPA's metrics (reconcilers/hpa). vllm:* metrics become Prometheus queries summed over the model's pods.
+*/}}
+{{- define "kserve-model.autoScaling" -}}
+{{- $mode := include "kserve-model.deploymentMode" . -}}
+{{- $a := .Values.autoscaling | default dict -}}
+{{- $class := .Values.predictor.autoscalerClass -}}
+{{- if and (eq $mode "Standard") (has $class (list "keda" "hpa")) (or $a.metrics (not (kindIs "invalid" $a.scaleDownStabilizationSeconds)) (not (kindIs "invalid" $a.scaleUpStabilizationSeconds))) -}}
+{{- $served := include "kserve-model.servedName" . -}}
+{{- $prom := $a.prometheus | default dict -}}
+{{- with $a.metrics }}
+metrics:
+{{- range . }}
+{{- if hasPrefix "vllm:" .metric }}
+  - type: External
+    external:
+      metric:
+        backend: prometheus
+        serverAddress: {{ $prom.serverAddress | quote }}
+        query: {{ printf "sum(%s{namespace=\"%s\",model_name=\"%s\"})" .metric $.Release.Namespace $served | quote }}
+      {{- if or $prom.authenticationRef $prom.authModes }}
+      authenticationRef:
+        authenticationRef:
+          name: {{ $prom.authenticationRef | quote }}
+        {{- with $prom.authModes }}
+        authModes: {{ . | quote }}
+        {{- end }}
+      {{- end }}
+      target:
+        type: Value
+        {{- $t := .target }}
+        {{- if and (kindIs "float64" $t) (eq $t (floor $t)) }}{{ $t = int64 $t }}{{ end }}
+        value: {{ toString $t | quote }}
+{{- else }}
+  - type: Resource
+    resource:
+      name: {{ .metric }}
+      target:
+        {{- if kindIs "string" .target }}
+        type: AverageValue
+        averageValue: {{ .target | quote }}
+        {{- else }}
+        type: Utilization
+        averageUtilization: {{ int .target }}
+        {{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if or (not (kindIs "invalid" $a.scaleDownStabilizationSeconds)) (not (kindIs "invalid" $a.scaleUpStabilizationSeconds)) }}
+behavior:
+  {{- if not (kindIs "invalid" $a.scaleDownStabilizationSeconds) }}
+  scaleDown:
+    stabilizationWindowSeconds: {{ int $a.scaleDownStabilizationSeconds }}
+  {{- end }}
+  {{- if not (kindIs "invalid" $a.scaleUpStabilizationSeconds) }}
+  scaleUp:
+    stabilizationWindowSeconds: {{ int $a.scaleUpStabilizationSeconds }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Knative Pod Autoscaler annotations of the predictor (Knative mode): KServe writes metric/target/min-scale/max-scale
+from predictor.scaleMetric / scaleTarget / minReplicas / maxReplicas; these are the other KPA settings.
+*/}}
+{{- define "kserve-model.kpaAnnotations" -}}
+{{- $k := (.Values.autoscaling | default dict).knative | default dict -}}
+{{- if or $k.window $k.scaleDownDelay (not (kindIs "invalid" $k.initialScale)) (not (kindIs "invalid" $k.targetUtilizationPercentage)) }}
+autoscaling.knative.dev/class: kpa.autoscaling.knative.dev
+{{- with $k.window }}
+autoscaling.knative.dev/window: {{ . | quote }}
+{{- end }}
+{{- with $k.scaleDownDelay }}
+autoscaling.knative.dev/scale-down-delay: {{ . | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" $k.initialScale) }}
+autoscaling.knative.dev/initial-scale: {{ int $k.initialScale | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" $k.targetUtilizationPercentage) }}
+autoscaling.knative.dev/target-utilization-percentage: {{ int $k.targetUtilizationPercentage | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}

@@ -38,6 +38,10 @@ scaleTarget: {{ int $p.scaleTarget }}
 {{- if not (kindIs "invalid" $p.canaryTrafficPercent) }}
 canaryTrafficPercent: {{ int $p.canaryTrafficPercent }}
 {{- end }}
+{{- with include "kserve-model.autoScaling" . | trim }}
+autoScaling:
+  {{- . | nindent 2 }}
+{{- end }}
 {{- else if not (kindIs "invalid" $canary.replicas) }}
 {{- /* KServe v0.20 gives a canary fixed replicas and rejects maxReplicas and scaling fields on it. */}}
 minReplicas: {{ int $canary.replicas }}
@@ -55,10 +59,14 @@ labels:
   {{- with $p.podLabels }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
-{{- if or $p.podAnnotations (and (eq $mode "Knative") $p.progressDeadline) $canary }}
+{{- $kpa := ternary (include "kserve-model.kpaAnnotations" . | trim) "" (and (eq $mode "Knative") (not $canary)) }}
+{{- if or $p.podAnnotations (and (eq $mode "Knative") $p.progressDeadline) $canary $kpa }}
 annotations:
   {{- if and (eq $mode "Knative") $p.progressDeadline }}
   serving.knative.dev/progress-deadline: {{ $p.progressDeadline | quote }}
+  {{- end }}
+  {{- with $kpa }}
+  {{- . | nindent 2 }}
   {{- end }}
   {{- if $canary }}
   {{- /* A canary's Pods carry its own checksum and model id (predictor annotations win over the
