@@ -1,4 +1,4 @@
-{{- if .Values.metrics.serviceMonitor.enabled }}
+{{- if and .Values.metrics.serviceMonitor.enabled (ne .Values.metrics.serviceMonitor.kind "PodMonitor") }}
 # Headless Service over the predictor pods, so the ServiceMonitor scrapes the runtime's own
 # metrics port in both deployment modes (Knative's revision Services only expose queue-proxy).
 apiVersion: v1
