@@ -56,6 +56,7 @@ def generate(module_dir: Path, out: Path | None = None) -> Path:
         annotations = crd.setdefault("metadata", {}).setdefault("annotations", {})
         annotations["operator.prometheus.io/version"] = version.lstrip("v")
         annotations["llmops.kserve/generated"] = out.name
+        crd["metadata"].setdefault("labels", {})["app.kubernetes.io/part-of"] = "prometheus-operator"
         path.write_text(yaml.safe_dump(crd, sort_keys=False, width=1000), encoding="utf-8")
     (tmp / ".complete").write_text(version)
     if out.exists():

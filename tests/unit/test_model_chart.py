@@ -360,7 +360,9 @@ def test_all_optional_resources():
     exprs = " ".join(r["expr"] for g in by_kind(docs, "PrometheusRule")[0]["spec"]["groups"] for r in g["rules"])
     for metric in ("vllm:e2e_request_latency_seconds_bucket", "http_requests_total", "vllm:num_requests_waiting"):
         assert metric in exprs
-    assert f'service="{RELEASE}-metrics"' in exprs
+    assert f'llmops_kserve_model="{RELEASE}"' in exprs and 'service=' not in exprs
+    assert sm["spec"]["endpoints"][0]["relabelings"] == [
+        {"action": "replace", "targetLabel": "llmops_kserve_model", "replacement": RELEASE}]
 
     # The NetworkPolicy lets in the controllers of the enabled routes and Prometheus.
     np = by_kind(docs, "NetworkPolicy")[0]
