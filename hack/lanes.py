@@ -18,6 +18,14 @@ Lanes (each cluster lane owns one local control plane, ``hack/isolated-env.sh`` 
   for none): ``hack/bootstrap.sh k8s <version>`` first (a no-op when built), then the e2e groups on clusters of that
   version (``LLMOPS_K8S_VERSION``).
 
+A lane whose own jobs are done while the shared queue still holds some (``checks`` after unit, an e2e lane after its
+group) tears its cluster down and takes jobs from that queue on a fresh cluster of the default version (its own slot;
+slot 11 for ``checks``), so that the machine stays busy to the end instead of waiting on lanes a and b.
+
+At the end the run prints a CPU profile: the machine's busy CPU seconds over the wall time, each job's CPU (its
+process tree as reaped) and every process's own CPU by name, sampled every 5 s (API servers, etcd, KServe's
+controller and other background processes that no job reaps).
+
 ``hack/lanes.py NAME...`` runs only the jobs whose names contain one of the NAMEs (and only the lanes they need).
 
 Every job writes its whole output to ``tests/output/logs/<job>.log`` and its junit XML to
@@ -102,6 +110,7 @@ class Lane:
     jobs: list[Job] = field(default_factory=list)  # fixed jobs; the shared queue when empty and shared is True
     shared: bool = False
     build: list[str] = field(default_factory=list)  # run (logged) before the cluster comes up
+    steal_slot: int | None = None  # after its own jobs: the shared queue's, on a fresh cluster in this slot
     seconds: float = 0.0
     failed_setup: bool = False
 
@@ -243,9 +252,29 @@ def teardown_cluster(lane: Lane, env: dict[str, str]) -> None:
                        check=False, timeout=300)
 
 
+def run_jobs(lane: Lane, env: dict[str, str], next_job, done: list[Job]) -> None:
+    while not _stopping.is_set():
+        job = next_job()
+        if job is None:
+            return
+        job.lane = lane.name
+        say(f"lane {lane.name}: {job.name} started")
+        job.rc, job.seconds, log = run_logged(lane, job.name, job.argv, env)
+        done.append(job)
+        report(lane, job, log)
+
+
 def run_lane(lane: Lane, shared: "queue.PriorityQueue[tuple[float, int, Job]]", done: list[Job]) -> None:
     start = time.monotonic()
     env = lane_env(lane)
+    has_cluster = False
+
+    def from_queue() -> Job | None:
+        try:
+            return shared.get_nowait()[2]
+        except queue.Empty:
+            return None
+
     try:
         if lane.build:
             say(f"lane {lane.name}: {' '.join(lane.build[1:])}")
@@ -260,24 +289,24 @@ def run_lane(lane: Lane, shared: "queue.PriorityQueue[tuple[float, int, Job]]", 
             if cluster_env is None:
                 lane.failed_setup = True
                 return
-            env = cluster_env
-        while not _stopping.is_set():
-            if lane.shared:
-                try:
-                    job = shared.get_nowait()[2]
-                except queue.Empty:
-                    break
-            elif lane.jobs:
-                job = lane.jobs.pop(0)
-            else:
-                break
-            job.lane = lane.name
-            say(f"lane {lane.name}: {job.name} started")
-            job.rc, job.seconds, log = run_logged(lane, job.name, job.argv, env)
-            done.append(job)
-            report(lane, job, log)
+            env, has_cluster = cluster_env, True
+        run_jobs(lane, env, from_queue if lane.shared else (lambda: lane.jobs.pop(0) if lane.jobs else None), done)
+        if lane.steal_slot is not None and not lane.shared and not shared.empty() and not _stopping.is_set():
+            # its own jobs are done and the shared queue is not: take from it on a fresh cluster of the default
+            # Kubernetes version, like lanes a and b (the e2e session left its stack behind)
+            if has_cluster:
+                teardown_cluster(lane, env)
+                has_cluster = False
+            env = lane_env(Lane(lane.name, lane.steal_slot))
+            say(f"lane {lane.name}: takes jobs from the shared queue (slot {lane.steal_slot}, a fresh cluster)")
+            cluster_env = setup_cluster(lane, env)
+            if cluster_env is None:
+                lane.failed_setup = True
+                return
+            env, has_cluster = cluster_env, True
+            run_jobs(lane, env, from_queue, done)
     finally:
-        if lane.cluster:
+        if has_cluster:
             teardown_cluster(lane, env)
         lane.seconds = time.monotonic() - start
         say(f"lane {lane.name}: finished in {lane.seconds:.0f} s")
@@ -322,7 +351,8 @@ def plan() -> tuple[list[Lane], list[Job]]:
                     for f in sorted((ROOT / "tests" / "integration").glob("test_*.py"))]
     test_sh = str(ROOT / "hack" / "test.sh")
     lanes = [
-        Lane("checks", None, cluster=False, jobs=[Job(step, [test_sh, step]) for step in ("lint", "sanity", "unit")]),
+        Lane("checks", None, cluster=False, jobs=[Job(step, [test_sh, step]) for step in ("lint", "sanity", "unit")],
+             steal_slot=11),
         Lane("a", None, shared=True),
         Lane("b", 8, shared=True),
     ]
@@ -332,7 +362,8 @@ def plan() -> tuple[list[Lane], list[Job]]:
         suffix = f"-k8s-{version}" if version else ""
         for i, files in enumerate(e2e_groups(), start=1):
             name = f"e2e{suffix}-{i}" if E2E_LANES > 1 else f"e2e{suffix}"
-            lane = Lane(name, next(slots), k8s_version=version, jobs=[pytest_job(name, *files)])
+            slot = next(slots)
+            lane = Lane(name, slot, k8s_version=version, jobs=[pytest_job(name, *files)], steal_slot=slot)
             if version:
                 # `make tools` builds the default version only; this one builds here (a no-op when cached),
                 # overlapping the other lanes on a cold machine
