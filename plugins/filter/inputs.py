@@ -15,6 +15,13 @@ from ansible_collections.llmops.kserve.plugins.module_utils.inputs import (
     release_name_problem,
     stack_input_problems,
 )
+from ansible_collections.llmops.kserve.plugins.module_utils.preflight import (
+    kserve_cluster_problems,
+    kserve_takeover,
+    stack_cluster_check,
+    stack_presence_problems,
+    unlabelled,
+)
 
 
 def _plain(value):
@@ -39,4 +46,9 @@ class FilterModule:
             "registry_problems": _one(registry_problem),
             "namespace_problems": _one(namespace_problem),
             "release_name_problems": _one(release_name_problem),
+            "kserve_cluster_problems": lambda v: kserve_cluster_problems(_plain(v)),
+            "kserve_takeover": lambda v: kserve_takeover(_plain(v)),
+            "stack_cluster_check": lambda v, role: stack_cluster_check(_plain(v), role),
+            "stack_presence_problems": lambda v, role: stack_presence_problems(_plain(v), role),
+            "unlabelled": lambda resources, key, value: unlabelled(_plain(resources), key, value),
         }
