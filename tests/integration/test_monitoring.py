@@ -215,7 +215,7 @@ def monitoring_crds(kubeconfig, kubectl_bin):
     assert gen.returncode == 0, gen.stdout + gen.stderr
     crd_dir = Path(gen.stdout.strip().splitlines()[-1])
     present = {name for name in CRDS if _run([*kubectl, "get", "crd", name, "-o", "name"]).returncode == 0}
-    files = [crd_dir / f"monitoring.coreos.com_{name.split('.')[0]}.yaml" for name in CRDS]
+    files = [crd_dir / f"monitoring.coreos.com_{name.split('.', maxsplit=1)[0]}.yaml" for name in CRDS]
     args = [*kubectl, "apply", "--server-side", "--force-conflicts"]
     for f in files:
         args += ["-f", str(f)]
