@@ -227,7 +227,8 @@ def monitoring_crds(kubeconfig, kubectl_bin):
     yield crd_dir
     created = [name for name in CRDS if name not in present]
     if created:
-        _run([*kubectl, "delete", "crd", *created, "--wait=false"])
+        # waited for: a later test file on this cluster must not find them half-deleted (Terminating)
+        _run([*kubectl, "delete", "crd", *created, "--wait=true", "--timeout=120s"], timeout=180)
 
 
 @pytest.fixture(scope="module")
