@@ -16,6 +16,7 @@ What is not: that the rules fire (no Prometheus evaluates them) or that the dash
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import secrets
@@ -187,6 +188,11 @@ def test_dashboard_configmap_fixes_the_model():
     assert proc.returncode != 0 and "metrics.dashboard.enabled=true needs metrics.serviceMonitor.enabled" in proc.stderr
 
 
+def test_no_availability_alert_on_up_when_the_model_scales_to_zero():
+    docs = render("cpu-tiny", "ServiceMonitor", extra=("deploymentMode=Knative", "predictor.scaleToZero=true"))
+    assert {r["id"] for r in rule_exprs(docs)} == ALERTS - {"LLMModelUnavailable"}
+
+
 def test_metric_names_are_those_of_the_pinned_vllm():
     doc = contract()
     defined = vllm_definitions()
@@ -197,6 +203,12 @@ def test_metric_names_are_those_of_the_pinned_vllm():
     site = harness.serving_python().parent.parent
     instrumentator = next(site.glob("lib/python*/site-packages/prometheus_fastapi_instrumentator/metrics.py"))
     assert f'name="{doc["http"]["requests"]["name"]}"' in instrumentator.read_text(encoding="utf-8")
+    # the vLLM metrics the autoscaling values accept (KEDA triggers, plugins/module_utils/autoscaling.py) too
+    spec = importlib.util.spec_from_file_location("_llmops_autoscaling", ROOT / "plugins/module_utils/autoscaling.py")
+    autoscaling = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(autoscaling)
+    scaling = sorted(m for m in autoscaling.METRICS if m.startswith("vllm:"))
+    assert scaling and all(defined.get(m) == "gauge" for m in scaling), [(m, defined.get(m)) for m in scaling]
     # a renamed metric (vLLM 0.x's gpu_cache_usage_perc) or a changed type is reported
     renamed = yaml.safe_load(yaml.safe_dump(doc))
     renamed["vllm"]["kvCacheUsage"]["name"] = "vllm:gpu_cache_usage_perc"

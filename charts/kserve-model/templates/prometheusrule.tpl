@@ -10,6 +10,7 @@
 {{- $e2e := printf "%s_bucket" $m.vllm.e2eLatency.name -}}
 {{- $podSel := printf "namespace=%q,pod=~%q" .Release.Namespace (printf "%s-predictor-.*" $full) -}}
 {{- $common := dict "severity" $r.severity "llmops_kserve_model" $full -}}
+{{- $minReplicas := ternary 0 (int .Values.predictor.minReplicas) .Values.predictor.scaleToZero -}}
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
 metadata:
@@ -24,6 +25,8 @@ spec:
   groups:
     - name: {{ printf "llmops-kserve.%s.%s" .Release.Namespace $full }}
       rules:
+        {{- if gt $minReplicas 0 }}
+        {{- /* a model that scales to zero has no target while idle: no availability alert on up */}}
         - alert: LLMModelUnavailable
           expr: >-
             (sum({{ $m.prometheus.up.name }}{ {{- $sel -}} }) or vector(0)) < 1
@@ -36,6 +39,7 @@ spec:
               No scrape target of the model (up, label {{ include "kserve-model.monitorLabel" . }}={{ $full }}) has been up
               for {{ $r.unavailableFor }}: every predictor replica is down, not ready or not scraped.
               Check the InferenceService (kubectl get isvc {{ $full }} -n {{ .Release.Namespace }}).
+        {{- end }}
         - alert: LLMModelHighErrorRate
           expr: >-
             (sum(rate({{ $m.http.requests.name }}{ {{- $sel -}},status=~"5.."}[{{ $w }}]))
