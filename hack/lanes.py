@@ -57,6 +57,7 @@ HINTS = {
     "molecule-default": 525,
     "integration-test_stack_roles": 423,
     "integration-test_ownership": 90,
+    "integration-test_local_model_cache": 90,
     "integration-test_kserve_role_webhook": 83,
     "integration-test_kserve_role_sources": 81,
     "integration-test_pod_serve": 61,
