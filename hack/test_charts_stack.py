@@ -17,6 +17,11 @@ with an oci:// chart reference) users get from the real registries:
 * ``knative-operator`` (tests/charts/knative-operator) at the operator chart version pinned in
   roles/knative_serving/defaults/main.yml, pushed as ``<registry>/knative/charts/knative-operator``. Knative writes
   the operator's CRDs by hand (no Go-generated CRDs exist), so the chart carries hand-written fixture CRDs.
+* ``keda`` (tests/charts/keda) at the chart version pinned in roles/keda/defaults/main.yml, pushed as
+  ``<registry>/kedacore/charts/keda`` (upstream: ``oci://ghcr.io/kedacore/charts/keda``). Its CRDs are GENERATED from
+  KEDA's Go API types with controller-gen (hack/gen_keda_crds.py, wrapper module hack/tools/keda) and rendered when
+  ``crds.install`` is true, as in KEDA's chart. Nothing of KEDA runs on the kwok cluster (its pods are only marked
+  Ready).
 
 Both charts are fixtures (annotation ``llmops.kserve/test-fixture: "true"``); the packages land in build/test-charts/.
 Prints one ``oci://...:<version>`` line per pushed chart. External commands run with argument lists and timeouts.
@@ -35,6 +40,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_charts import helm_bin  # noqa: E402  pylint: disable=wrong-import-position
+from gen_keda_crds import generate as generate_keda_crds  # noqa: E402  pylint: disable=wrong-import-position
 # (one helm lookup for hack/: test_charts.helm_bin)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +94,7 @@ def pinned_versions() -> dict[str, str]:
         "cert-manager-app": str(cm["cert_manager_version"]),
         "knative-operator": str(kn_entry["operator_chart_version"]),
         "knative-operator-app": str(kn_entry["operator_chart_version"]).lstrip("v"),
+        "keda": str(role_defaults("keda")["keda_compat_matrix"][role_defaults("keda")["keda_version"]]["chart_version"]),
     }
 
 
@@ -170,6 +177,29 @@ def crd_template(crd: dict) -> str:
     )
 
 
+def keda_crd_template(crd: dict) -> str:
+    """One KEDA CRD as a chart template, rendered when crds.install (KEDA's chart's rule), with additionalLabels."""
+    spec = yaml.safe_dump(crd["spec"], sort_keys=False, width=1000)
+    if "{{" in spec or "}}" in spec:
+        raise BuildError(f"CRD {crd['metadata']['name']} contains template delimiters")
+    annotations = "".join(f"    {key}: {yaml.safe_dump(value, default_style=chr(34)).strip()}\n"
+                          for key, value in sorted(crd["metadata"].get("annotations", {}).items()))
+    body = "".join(f"  {line}\n" for line in spec.splitlines())
+    return ("{{- if .Values.crds.install }}\n"
+            "apiVersion: apiextensions.k8s.io/v1\n"
+            "kind: CustomResourceDefinition\n"
+            "metadata:\n"
+            f"  name: {crd['metadata']['name']}\n"
+            "  labels:\n"
+            '    {{- include "keda.labels" . | nindent 4 }}\n'
+            "    app.kubernetes.io/name: keda-operator\n"
+            "  annotations:\n"
+            f"{annotations}"
+            "spec:\n"
+            f"{body}"
+            "{{- end }}\n")
+
+
 def stage_chart(name: str) -> Path:
     src = ROOT / "tests" / "charts" / name
     dest = BUILD / name
@@ -213,6 +243,13 @@ def main() -> int:
             (package(helm, stage_chart("knative-operator"), versions["knative-operator"],
                      versions["knative-operator-app"]), "knative/charts", "knative-operator", versions["knative-operator"]),
         ]
+        keda_dir = stage_chart("keda")
+        keda_crds = generate_keda_crds(ROOT / "hack" / "tools" / "keda")
+        (keda_dir / "templates" / "crds.tpl").write_text("---\n".join(
+            keda_crd_template(yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(keda_crds.glob("*.yaml"))),
+            encoding="utf-8")
+        packages.append((package(helm, keda_dir, versions["keda"], versions["keda"]), "kedacore/charts", "keda",
+                         versions["keda"]))
         if args.no_push:
             for package_entry in packages:
                 print(package_entry[0])

@@ -270,3 +270,21 @@ def autoscaling_value_problems(where, values):
 def uses_keda(values):
     """True when these chart values make KServe create a KEDA ScaledObject."""
     return autoscaler_class(values) == "keda"
+
+
+def keda_problems(models, chart_values, keda_installed):
+    """One problem per model whose chart values use KEDA (``chart_values``: a function entry -> merged values) when
+    the cluster has no KEDA (``keda_installed`` false: CRD scaledobjects.keda.sh missing)."""
+    if keda_installed:
+        return []
+    problems = []
+    for index, model in enumerate(models or []):
+        if not isinstance(model, dict) or model.get("state", "present") != "present":
+            continue
+        if uses_keda(chart_values(model)):
+            field = ("autoscaling.class='keda'" if (model.get("autoscaling") or {}).get("class", "keda") == "keda"
+                     and model.get("autoscaling") else "values.predictor.autoscalerClass='keda'")
+            problems.append("models[%d] (%s): %s needs KEDA, but the cluster has no CRD scaledobjects.keda.sh (KEDA is "
+                            "not installed); install KEDA first, or use class hpa (cpu/memory) or none"
+                            % (index, model.get("name"), field))
+    return problems

@@ -66,7 +66,7 @@ def charts(registry_url) -> dict[str, str]:
     for line in proc.stdout.split():
         ref = line.rpartition(":")[0]
         refs[ref.rsplit("/", 1)[-1]] = ref
-    assert set(refs) == {"cert-manager", "knative-operator"}, proc.stdout
+    assert set(refs) == {"cert-manager", "knative-operator", "keda"}, proc.stdout
     return refs
 
 

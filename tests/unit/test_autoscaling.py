@@ -207,3 +207,21 @@ def test_chart_refuses_bad_autoscaling(values, words):
     err = render_error(dict(values, model={"id": "a/b"}))
     for word in words:
         assert word in err, err
+
+
+# --- the preflight's KEDA check (filters of plugins/filter/models.py) ----------------------------------------------
+
+
+def test_keda_problems_name_each_keda_model_when_keda_is_missing():
+    from ansible_collections.llmops.kserve.plugins.filter.models import (  # pylint: disable=import-outside-toplevel
+        autoscaling_keda_problems, autoscaling_uses_keda)
+    models = [model(**KEDA), dict(BASE, name="plain"),
+              dict(BASE, name="raw", values={"predictor": {"autoscalerClass": "keda"}}),
+              dict(model(**KEDA), name="gone", state="absent")]
+    assert autoscaling_uses_keda(models) and not autoscaling_uses_keda(models[1:2])
+    assert autoscaling_keda_problems(models, True) == []
+    assert autoscaling_keda_problems(models, False) == [
+        "models[0] (qwen): autoscaling.class='keda' needs KEDA, but the cluster has no CRD scaledobjects.keda.sh (KEDA "
+        "is not installed); install KEDA first, or use class hpa (cpu/memory) or none",
+        "models[2] (raw): values.predictor.autoscalerClass='keda' needs KEDA, but the cluster has no CRD "
+        "scaledobjects.keda.sh (KEDA is not installed); install KEDA first, or use class hpa (cpu/memory) or none"]
