@@ -9,6 +9,8 @@
 #         etcd) is built and linked into $LLMOPS_CACHE/k8s/<version>/bin and $LLMOPS_CACHE/bin; the other
 #         versions by `k8s VERSION` (make test's lanes do it for their e2e lanes; hack/cluster.py picks one by
 #         LLMOPS_K8S_VERSION).
+# - localmodel: KServe's localmodel controller (cmd/localmodel of hack/tools/kserve) as $LLMOPS_CACHE/bin/kserve-localmodel
+#         (also built by `go`; 21 s after the manager's build, which compiles most of its packages).
 # - k8s [VERSION]: only the Kubernetes versions (all of hack/kubernetes-versions, or the one given) into
 #         $LLMOPS_CACHE/k8s/<version>/bin; leaves $LLMOPS_CACHE/bin alone.
 # Go: every pin builds with the machine's Go >= 1.26 (GOTOOLCHAIN=local; no wrapper module's go.mod names 1.27,
