@@ -20,7 +20,9 @@ help:
 	@echo "make cluster-up|cluster-down|cluster-status|kubeconfig"
 	@echo "make versions        every pin beside the newest version its registry serves (reads only; not in make test)"
 
-tools: venv go-tools serving-venv storage-venv collection
+# venv first; then the serving and storage venvs (downloads) in the background while the Go tools compile
+tools: collection
+	@hack/bootstrap.sh all
 
 venv:
 	@hack/bootstrap.sh venv

@@ -216,6 +216,22 @@ bootstrap_storage() {
   "$ROOT/.venv/bin/python" "$ROOT/hack/pod_runner.py" prepare
 }
 
+# bootstrap_all (`make tools`): the venv first (everything else runs from it), then the two Python venvs (mostly
+# downloads) in the background while the Go tools compile (mostly CPU); fails when any of the three failed.
+bootstrap_all() {
+  bootstrap_venv
+  local rc=0
+  bootstrap_serving & BOOTSTRAP_SERVING_PID=$!
+  bootstrap_storage & BOOTSTRAP_STORAGE_PID=$!
+  # a failed Go build exits here (errexit; not in an `||` list, where bash would ignore it): stop the other two
+  trap 'kill "$BOOTSTRAP_SERVING_PID" "$BOOTSTRAP_STORAGE_PID" 2>/dev/null || true' EXIT
+  bootstrap_go
+  wait "$BOOTSTRAP_SERVING_PID" || { log "serving venv: FAILED (see above)"; rc=1; }
+  wait "$BOOTSTRAP_STORAGE_PID" || { log "storage venvs: FAILED (see above)"; rc=1; }
+  trap - EXIT
+  return "$rc"
+}
+
 case "$what" in
   venv) bootstrap_venv ;;
   go) bootstrap_go ;;
@@ -224,6 +240,6 @@ case "$what" in
   serving) bootstrap_serving ;;
   serving-dir) serving_venv_dir ;;
   storage) bootstrap_storage ;;
-  all) bootstrap_venv; bootstrap_go; bootstrap_serving; bootstrap_storage ;;
+  all) bootstrap_all ;;
   *) echo "usage: $0 [venv|go|k8s [VERSION]|localmodel|serving|serving-dir|storage|all]" >&2; exit 2 ;;
 esac
