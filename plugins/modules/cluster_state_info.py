@@ -16,9 +16,9 @@ description:
     per object), and returns the objects of each entry under its key. The preflight reads the cluster state it checks
     (CRDs, the KServe controller, registered runtimes, KServe's configuration) with one call of this module.
   - An entry whose kind the API server does not serve (its CRD is not installed) returns no objects and
-    RV(served.<key>=false) instead of failing; an object that does not exist returns no objects. Any other API error
+    V(false) for its key in RV(served) instead of failing; an object that does not exist returns no objects. Any other API error
     (no access, an unreachable server) fails the module and names the entry, unless the entry sets
-    O(reads[].ignore_errors), which returns its error in RV(errors.<key>) instead.
+    O(reads[].ignore_errors), which returns its error under its key in RV(errors) instead.
   - Read-only; supports check mode.
 author:
   - llmops.kserve contributors (@llmops)

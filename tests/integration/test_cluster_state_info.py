@@ -31,6 +31,7 @@ def run(kubeconfig, tmp_path, reads):
 @pytest.fixture(scope="module")
 def configmaps(kubeconfig, kubectl_bin):
     namespace = f"state-info-{uuid.uuid4().hex[:6]}"
+
     def ok(*args):
         proc = harness.kubectl(kubectl_bin, kubeconfig, *args)
         assert proc.returncode == 0, proc.stderr
