@@ -24,7 +24,8 @@ objects (chart values createSharedResources=false, inferenceServiceConfig.enable
 false for the role).
 
 Prints the medians and two ratios: playbook install / script install, and playbook no-op re-run / script re-run
-(the script re-applies everything). External commands run with argument lists. Results also go to
+(the script re-applies everything), and the peak memory of the playbook runs: VmHWM of the ansible-playbook process
+(polled) and the largest max RSS of its process tree (modules, helm; from wait4). External commands run with argument lists. Results also go to
 bench/results/install_bench.json.
 """
 
@@ -37,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -94,6 +96,7 @@ class Bench:
                         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0",
                         PATH=os.pathsep.join([str(VENV_BIN), str(BIN), os.environ.get("PATH", "")]))
         self.tmp = Path(tempfile.mkdtemp(prefix="llmops-install-bench-"))
+        self.peak_rss = (0, 0)
 
     # -- helpers -------------------------------------------------------------------------------------------------
     def chart_values(self) -> dict:
@@ -203,10 +206,40 @@ class Bench:
         }
         vars_file = self.tmp / "vars.json"
         vars_file.write_text(json.dumps(extra), encoding="utf-8")
-        proc = run([str(VENV_BIN / "ansible-playbook"), str(ROOT / "playbooks" / "install.yml"), "-e", f"@{vars_file}"],
-                   env=self.env, timeout=900)
-        recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost")]
+        output, rss = measured([str(VENV_BIN / "ansible-playbook"), str(ROOT / "playbooks" / "install.yml"),
+                                "-e", f"@{vars_file}"], env=self.env)
+        self.peak_rss = (max(self.peak_rss[0], rss[0]), max(self.peak_rss[1], rss[1]))
+        recap = [line for line in output.splitlines() if line.startswith("localhost")]
         return recap[-1] if recap else ""
+
+
+def measured(args: list[str], env: dict) -> tuple[str, tuple[int, int]]:
+    """Runs args (must succeed); returns (output, (VmHWM of the process in KiB, max RSS of its tree in KiB))."""
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    hwm = [0]
+
+    def poll():
+        while proc.returncode is None:
+            try:
+                with open(f"/proc/{proc.pid}/status", encoding="utf-8") as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            hwm[0] = max(hwm[0], int(line.split()[1]))
+            except OSError:
+                return
+            time.sleep(0.2)
+
+    chunks: list[str] = []
+    watcher = threading.Thread(target=poll, daemon=True)
+    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)
+    watcher.start()
+    reader.start()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    reader.join()
+    if proc.returncode != 0:
+        raise BenchError(f"command failed ({proc.returncode}): {' '.join(args)}\n{''.join(chunks)[-4000:]}")
+    return "".join(chunks), (hwm[0], usage.ru_maxrss)
 
 
 def timed(fn) -> tuple[float, object]:
@@ -266,10 +299,15 @@ def main() -> int:
           f"{'met' if install_ratio <= TARGET_RATIO else 'NOT met'})")
     print(f"  re-run ratio   playbook no-op/script re-run = {rerun_ratio:.2f}x; no-op {med['playbook_noop']:.1f} s "
           f"(target <= {TARGET_NOOP_S:.0f} s: {'met' if med['playbook_noop'] <= TARGET_NOOP_S else 'NOT met'})")
+    print(f"  peak RSS of the playbook runs: ansible-playbook {bench.peak_rss[0] / 1024:.0f} MiB (VmHWM), largest process "
+          f"of its tree {bench.peak_rss[1] / 1024:.0f} MiB (wait4)")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "install_bench.json").write_text(json.dumps({"rounds": rows, "medians": med, "install_ratio": install_ratio,
-                                                        "rerun_ratio": rerun_ratio}, indent=2), encoding="utf-8")
+                                                        "rerun_ratio": rerun_ratio,
+                                                        "peak_rss_kib": {"ansible_playbook_vmhwm": bench.peak_rss[0],
+                                                                         "process_tree_max": bench.peak_rss[1]}},
+                                                       indent=2), encoding="utf-8")
     return 0
 
 

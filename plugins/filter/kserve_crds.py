@@ -10,22 +10,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-import hashlib
 import json
 
 from ansible.errors import AnsibleFilterError
-
-try:
-    import yaml
-    HAS_YAML = True
-except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
-    HAS_YAML = False
-
-DIGEST_ANNOTATION = "llmops.kserve/manifest-sha256"
-
-
-def _loader():
-    return getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds import (
+    HAS_YAML,
+    CrdError,
+    outdated_crds,
+    prepare_crds,
+)
 
 
 def _plain(value):
@@ -40,56 +33,16 @@ def kserve_prepare_crds(text, labels=None):
         raise AnsibleFilterError("kserve_prepare_crds needs PyYAML")
     if not isinstance(text, str):
         raise AnsibleFilterError("kserve_prepare_crds expects the rendered YAML text, got %s" % type(text).__name__)
-    labels = dict(labels or {})
     try:
-        docs = [doc for doc in yaml.load_all(text, Loader=_loader()) if isinstance(doc, dict) and doc]
-    except yaml.YAMLError as exc:
-        raise AnsibleFilterError("kserve_prepare_crds: the rendered chart is not valid YAML: %s" % exc)
-    out = []
-    for doc in docs:
-        if doc.get("kind") != "CustomResourceDefinition" or not str(doc.get("apiVersion", "")).startswith("apiextensions.k8s.io/"):
-            continue
-        digest = hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
-        meta = doc.setdefault("metadata", {})
-        meta["labels"] = dict(meta.get("labels") or {}, **labels)
-        meta["annotations"] = dict(meta.get("annotations") or {}, **{DIGEST_ANNOTATION: digest})
-        out.append(doc)
-    return out
-
-
-def _covers(live, desired):
-    """True when every field of ``desired`` has the same value in ``live`` (the API server adds defaults)."""
-    if isinstance(desired, dict):
-        return isinstance(live, dict) and all(key in live and _covers(live[key], value) for key, value in desired.items())
-    if isinstance(desired, list):
-        return isinstance(live, list) and len(live) == len(desired) and all(_covers(a, b) for a, b in zip(live, desired))
-    return live == desired
-
-
-def _established(obj):
-    for condition in (obj.get("status") or {}).get("conditions") or []:
-        if condition.get("type") == "Established":
-            return condition.get("status") == "True"
-    return False
+        return prepare_crds(text, _plain(labels or {}))
+    except CrdError as exc:
+        raise AnsibleFilterError("kserve_prepare_crds: %s" % exc)
 
 
 def kserve_outdated_crds(desired, live):
-    """The CRDs of ``desired`` a server-side apply would change: missing from ``live``, with another spec, labels or
-    annotations, or not Established."""
-    live_by_name = {}
-    for obj in _plain(live or []):
-        name = (obj.get("metadata") or {}).get("name")
-        if name:
-            live_by_name[name] = obj
-    outdated = []
-    for crd in desired or []:
-        meta = crd.get("metadata") or {}
-        current = live_by_name.get(meta.get("name"))
-        wanted = _plain({"spec": crd.get("spec", {}),
-                         "metadata": {key: meta[key] for key in ("labels", "annotations") if key in meta}})
-        if current is None or not _established(current) or not _covers(current, wanted):
-            outdated.append(crd)
-    return outdated
+    """The CRDs of ``desired`` a server-side apply would change: missing from ``live``, with another digest, spec,
+    labels or annotations, or not Established."""
+    return outdated_crds(_plain(desired or []), _plain(live or []))
 
 
 class FilterModule:

@@ -1,0 +1,217 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, llmops.kserve contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+DOCUMENTATION = r"""
+---
+module: kserve_crds_info
+short_description: Render KServe's CRD chart and compare it with the cluster's CRDs, in one module call
+version_added: "0.2.0"
+description:
+  - Renders the CRD chart with C(helm template) (an argument list, never a shell), parses it with libyaml, adds
+    O(labels) and the SHA-256 of each CRD's chart content (annotation C(llmops.kserve/manifest-sha256)), then reads
+    each rendered CRD from the cluster by name and compares.
+  - A CRD is up to date when it exists, is Established, carries every one of O(labels) and the same digest, and its
+    spec still covers the chart's. Only the CRDs that are not are returned in full (RV(outdated)); the others (several
+    MB for KServe) never leave the module, so a run where nothing changed does not carry them through Ansible.
+  - CRDs of the rendered names that do not carry O(labels) (someone else's) are returned as metadata only
+    (RV(foreign)); this module never changes them.
+  - A chart that cannot be rendered (or no Helm binary) is not a module failure; RV(rc) and RV(stderr) say why (the
+    caller reports it with its other preflight problems). A failed cluster read is a failure.
+  - Reads only; supports check mode.
+author:
+  - llmops.kserve contributors (@llmops)
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  chart_ref:
+    description: The CRD chart, C(oci://...) reference or local directory or package.
+    type: str
+    required: true
+  chart_version:
+    description: Version of the chart (C(helm template --version)); omitted for a local chart.
+    type: str
+  plain_http:
+    description: Pull the chart over plain HTTP (C(--plain-http)).
+    type: bool
+    default: false
+  release_name:
+    description: Release name given to C(helm template).
+    type: str
+    default: kserve-crd
+  release_namespace:
+    description: Namespace given to C(helm template).
+    type: str
+    default: default
+  binary_path:
+    description: The Helm binary; C(helm) on the PATH when not set.
+    type: path
+  labels:
+    description: Labels the CRDs get; also the labels that mark a live CRD as ours.
+    type: dict
+    default: {}
+  read_cluster:
+    description: Read the live CRDs. When false, every rendered CRD is returned in RV(outdated) and RV(foreign) is empty.
+    type: bool
+    default: true
+seealso:
+  - module: kubernetes.core.helm_template
+  - module: kubernetes.core.k8s
+"""
+
+EXAMPLES = r"""
+- name: Render KServe's CRDs and find those to apply
+  llmops.kserve.kserve_crds_info:
+    chart_ref: oci://ghcr.io/kserve/charts/kserve-crd
+    chart_version: v0.20.0
+    labels:
+      app.kubernetes.io/managed-by: llmops-kserve
+  register: crds
+
+- name: Apply only those
+  kubernetes.core.k8s:
+    state: present
+    apply: true
+    server_side_apply:
+      field_manager: llmops-kserve
+      force_conflicts: true
+    definition: "{{ crds.outdated }}"
+  when: crds.outdated | length > 0
+"""
+
+RETURN = r"""
+rc:
+  description: Exit status of C(helm template) (0 when it rendered).
+  type: int
+  returned: always
+  sample: 0
+stderr:
+  description: What C(helm template) printed on error, or why the output could not be parsed.
+  type: str
+  returned: always
+names:
+  description: Names of the CRDs the chart renders, in chart order.
+  type: list
+  elements: str
+  returned: always
+  sample: [inferenceservices.serving.kserve.io]
+outdated:
+  description: The rendered CRDs (labelled, with the digest annotation) that are missing, differ or are not Established.
+  type: list
+  elements: dict
+  returned: always
+up_to_date:
+  description: Names of the rendered CRDs that are up to date.
+  type: list
+  elements: str
+  returned: always
+foreign:
+  description: Live CRDs of the rendered names without O(labels), metadata only (no spec, status or managedFields).
+  type: list
+  elements: dict
+  returned: always
+"""
+
+import copy
+import json
+
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds import (
+    CrdError,
+    is_ours,
+    is_outdated,
+    metadata_only,
+    prepare_crds,
+)
+
+CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
+
+
+def argument_spec():
+    spec = copy.deepcopy(AUTH_ARG_SPEC)
+    spec.update(
+        chart_ref=dict(type="str", required=True),
+        chart_version=dict(type="str"),
+        plain_http=dict(type="bool", default=False),
+        release_name=dict(type="str", default="kserve-crd"),
+        release_namespace=dict(type="str", default="default"),
+        binary_path=dict(type="path"),
+        labels=dict(type="dict", default={}),
+        read_cluster=dict(type="bool", default=True),
+    )
+    return spec
+
+
+def render(module, params):
+    # AnsibleK8SModule wraps an AnsibleModule (_module): its binary lookup and run_command
+    base = module._module  # pylint: disable=protected-access
+    helm = params["binary_path"] or base.get_bin_path("helm")
+    if not helm:
+        return 127, "", "cannot find the helm binary on the PATH (set binary_path)"
+    args = [helm, "template", params["release_name"], params["chart_ref"], "--namespace", params["release_namespace"]]
+    if params["chart_version"]:
+        args += ["--version", params["chart_version"]]
+    if params["plain_http"]:
+        args.append("--plain-http")
+    return base.run_command(args)
+
+
+def read_crd(client, name):
+    """The live CRD ``name`` as a plain dict, or None when it does not exist."""
+    try:
+        response = client.client.request("get", CRD_PATH + name, serialize=False)
+    except Exception as exc:  # pylint: disable=broad-except
+        status = getattr(exc, "status", None)
+        if status == 404:
+            return None
+        raise CoreException("could not read CustomResourceDefinition %s: %s %s" % (name, status or "", exc))
+    data = getattr(response, "data", None)
+    if data is None and hasattr(response, "read"):
+        data = response.read()
+    if isinstance(data, bytes):
+        data = data.decode("utf-8")
+    return json.loads(data)
+
+
+def main():
+    module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True, check_pyyaml=False)
+    params = module.params
+    labels = dict((str(k), str(v)) for k, v in (params["labels"] or {}).items())
+    result = dict(changed=False, rc=0, stderr="", names=[], outdated=[], up_to_date=[], foreign=[])
+    rc, out, err = render(module, params)
+    if rc != 0:
+        result.update(rc=rc, stderr=(err or out or "").strip())
+        module.exit_json(**result)
+    try:
+        crds = prepare_crds(out, labels)
+    except CrdError as exc:
+        result.update(rc=1, stderr=str(exc))
+        module.exit_json(**result)
+    result["names"] = [crd["metadata"].get("name") for crd in crds]
+    if not params["read_cluster"]:
+        result["outdated"] = crds
+        module.exit_json(**result)
+    try:
+        client = get_api_client(module)
+        for crd in crds:
+            live = read_crd(client, crd["metadata"]["name"])
+            if live is not None and not is_ours(live, labels):
+                result["foreign"].append(metadata_only(live))
+            if is_outdated(crd, live):
+                result["outdated"].append(crd)
+            else:
+                result["up_to_date"].append(crd["metadata"]["name"])
+    except CoreException as exc:
+        module.fail_json(msg="could not read the cluster's CRDs: %s" % exc, **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
