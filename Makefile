@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 COLLECTION_LINK := build/collections/ansible_collections/llmops/kserve
 
 .PHONY: help tools venv go-tools serving-venv storage-venv collection cluster-up cluster-down cluster-status kubeconfig \
-        lint sanity unit integration e2e molecule test demo bench build publish-charts clean versions
+        lint sanity unit integration e2e molecule test demo demo-tools bench build publish-charts clean versions
 
 help:
 	@echo "make demo            local cluster + full site playbook (tiny CPU model) + summary"
@@ -20,7 +20,9 @@ help:
 	@echo "make cluster-up|cluster-down|cluster-status|kubeconfig"
 	@echo "make versions        every pin beside the newest version its registry serves (reads only; not in make test)"
 
-tools: venv go-tools serving-venv storage-venv collection
+# venv first; then the serving and storage venvs (downloads) in the background while the Go tools compile
+tools: collection
+	@hack/bootstrap.sh all
 
 venv:
 	@hack/bootstrap.sh venv
@@ -72,7 +74,10 @@ molecule: tools
 test: tools
 	@hack/test.sh all
 
-demo: tools
+# only the tools the demo runs (`make tools` adds the test-only ones: helm-docs, promql-check, localmodel controller)
+demo-tools: collection
+	@hack/bootstrap.sh demo-tools
+demo: demo-tools
 	@hack/demo.sh
 
 bench: tools

@@ -9,6 +9,8 @@
 #         etcd) is built and linked into $LLMOPS_CACHE/k8s/<version>/bin and $LLMOPS_CACHE/bin; the other
 #         versions by `k8s VERSION` (make test's lanes do it for their e2e lanes; hack/cluster.py picks one by
 #         LLMOPS_K8S_VERSION).
+# - localmodel: KServe's localmodel controller (cmd/localmodel of hack/tools/kserve) as $LLMOPS_CACHE/bin/kserve-localmodel
+#         (also built by `go`; 21 s after the manager's build, which compiles most of its packages).
 # - k8s [VERSION]: only the Kubernetes versions (all of hack/kubernetes-versions, or the one given) into
 #         $LLMOPS_CACHE/k8s/<version>/bin; leaves $LLMOPS_CACHE/bin alone.
 # Go: every pin builds with the machine's Go >= 1.26 (GOTOOLCHAIN=local; no wrapper module's go.mod names 1.27,
@@ -151,12 +153,15 @@ bootstrap_go() {
   build_tool helm "-s -w -X helm.sh/helm/v3/internal/version.version=v3.22.0 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37" helm.sh/helm/v3/cmd/helm
   build_tool registry "-s -w" github.com/distribution/distribution/v3/cmd/registry
   build_tool controller-gen "-s -w" sigs.k8s.io/controller-tools/cmd/controller-gen
-  build_tool helm-docs "-s -w -X main.version=v1.14.2" github.com/norwoodj/helm-docs/cmd/helm-docs
   build_tool kserve "-s -w" github.com/kserve/kserve/cmd/manager
   ln -sfn "$(readlink "$BIN/manager")" "$BIN/kserve-manager" && rm -f "$BIN/manager"
-  # PromQL checker (tests: alert rules and dashboard queries parse with Prometheus's parser; cold ~105 s on 2 cores)
-  build_tool promql-check "-s -w" .
-  bootstrap_localmodel
+  if [ "${1:-}" != demo ]; then
+    # tools only the tests use (`make demo` skips them): chart READMEs, PromQL checker (alert rules and dashboard
+    # queries parse with Prometheus's parser; cold ~105 s on 2 cores), KServe's localmodel controller
+    build_tool helm-docs "-s -w -X main.version=v1.14.2" github.com/norwoodj/helm-docs/cmd/helm-docs
+    build_tool promql-check "-s -w" .
+    bootstrap_localmodel
+  fi
   log "tools in $BIN: $(ls "$BIN" | tr '\n' ' ')"
 }
 
@@ -214,6 +219,23 @@ bootstrap_storage() {
   "$ROOT/.venv/bin/python" "$ROOT/hack/pod_runner.py" prepare
 }
 
+# bootstrap_all (`make tools`): the venv first (everything else runs from it), then the two Python venvs (mostly
+# downloads) in the background while the Go tools compile (mostly CPU); fails when any of the three failed.
+# With `demo`: only what `make demo` runs (no helm-docs, promql-check, localmodel controller).
+bootstrap_all() {
+  bootstrap_venv
+  local rc=0
+  bootstrap_serving & BOOTSTRAP_SERVING_PID=$!
+  bootstrap_storage & BOOTSTRAP_STORAGE_PID=$!
+  # a failed Go build exits here (errexit; not in an `||` list, where bash would ignore it): stop the other two
+  trap 'kill "$BOOTSTRAP_SERVING_PID" "$BOOTSTRAP_STORAGE_PID" 2>/dev/null || true' EXIT
+  bootstrap_go "${1:-}"
+  wait "$BOOTSTRAP_SERVING_PID" || { log "serving venv: FAILED (see above)"; rc=1; }
+  wait "$BOOTSTRAP_STORAGE_PID" || { log "storage venvs: FAILED (see above)"; rc=1; }
+  trap - EXIT
+  return "$rc"
+}
+
 case "$what" in
   venv) bootstrap_venv ;;
   go) bootstrap_go ;;
@@ -222,6 +244,7 @@ case "$what" in
   serving) bootstrap_serving ;;
   serving-dir) serving_venv_dir ;;
   storage) bootstrap_storage ;;
-  all) bootstrap_venv; bootstrap_go; bootstrap_serving; bootstrap_storage ;;
-  *) echo "usage: $0 [venv|go|k8s [VERSION]|localmodel|serving|serving-dir|storage|all]" >&2; exit 2 ;;
+  all) bootstrap_all ;;
+  demo-tools) bootstrap_all demo ;;
+  *) echo "usage: $0 [venv|go|k8s [VERSION]|localmodel|serving|serving-dir|storage|all|demo-tools]" >&2; exit 2 ;;
 esac

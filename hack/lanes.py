@@ -56,6 +56,7 @@ PY = sys.executable
 HINTS = {
     "molecule-default": 525,
     "integration-test_stack_roles": 423,
+    "integration-test_keda_role": 260,
     "integration-test_ownership": 90,
     "integration-test_local_model_cache": 90,
     "integration-test_kserve_role_webhook": 83,
@@ -77,6 +78,7 @@ E2E_HINTS = {
     "test_full_cluster": 190,
     "test_installed_collection": 160,
     "test_gated_download": 55,
+    "test_autoscaling": 35,
     "test_kserve_controller": 45,
 }
 E2E_LANES = int(os.environ.get("LLMOPS_E2E_LANES", "2"))

@@ -71,6 +71,11 @@ QUANTITY_FACTOR = {None: 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 1024,
                    "Ti": 1024 ** 4}
 
 
+def _mode(mode):
+    """Knative or Standard (the old names Serverless / RawDeployment mapped; empty: Standard)."""
+    return {"Serverless": "Knative", "RawDeployment": "Standard"}.get(mode, mode or "Standard")
+
+
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -146,11 +151,10 @@ def inventory_problems(where, model):
     problems = []
     unknown = sorted(set(auto) - set(INVENTORY_KEYS))
     if unknown:
-        problems.append("%s: autoscaling has unknown key(s) %s; allowed: %s" % (where, ", ".join(unknown),
-                                                                               ", ".join(INVENTORY_KEYS)))
+        problems.append("%s: autoscaling has unknown key(s) %s; allowed: %s"
+                        % (where, ", ".join(unknown), ", ".join(INVENTORY_KEYS)))
     klass = auto.get("class", "keda" if auto.get("metrics") else None)
-    mode = {"Serverless": "Knative", "RawDeployment": "Standard"}.get(model.get("deployment_mode"),
-                                                                     model.get("deployment_mode") or "Standard")
+    mode = _mode(model.get("deployment_mode"))
     if klass is not None and klass not in CLASSES:
         problems.append("%s: autoscaling.class=%r is unknown; allowed: %s" % (where, klass, ", ".join(CLASSES)))
         return problems
@@ -225,8 +229,7 @@ def inventory_chart_values(model):
 
 def autoscaler_class(values):
     """The autoscaler KServe uses for these chart values: keda, hpa, none or '' (Standard); kpa (Knative)."""
-    mode = {"Serverless": "Knative", "RawDeployment": "Standard"}.get(values.get("deploymentMode"),
-                                                                     values.get("deploymentMode") or "Standard")
+    mode = _mode(values.get("deploymentMode"))
     if mode == "Knative":
         return "kpa"
     predictor = values.get("predictor") or {}

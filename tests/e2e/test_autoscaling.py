@@ -115,9 +115,9 @@ def entry(name: str, **auto) -> dict:
             "autoscaling": auto}
 
 
-PREFLIGHT_OFF = [f"{check}=false" for check in ("preflight_check_stack", "preflight_check_runtimes",
-                                                  "preflight_check_hf", "preflight_check_capacity",
-                                                  "preflight_check_values")]
+PREFLIGHT_CHECKS = ("preflight_check_stack", "preflight_check_runtimes", "preflight_check_hf",
+                    "preflight_check_capacity", "preflight_check_values")
+PREFLIGHT_OFF = [f"{check}=false" for check in PREFLIGHT_CHECKS]
 
 
 def preflight(playbooks, models: list) -> tuple[int, str]:

@@ -1,0 +1,188 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, llmops.kserve contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type  # pylint: disable=invalid-name
+
+DOCUMENTATION = r"""
+---
+module: cluster_state_info
+short_description: Several Kubernetes reads in one call, each by a key
+version_added: "0.2.0"
+description:
+  - Reads every entry of O(reads) with one API client (one module run instead of one M(kubernetes.core.k8s_info) task
+    per object), and returns the objects of each entry under its key. The preflight reads the cluster state it checks
+    (CRDs, the KServe controller, registered runtimes, KServe's configuration) with one call of this module.
+  - An entry whose kind the API server does not serve (its CRD is not installed) returns no objects and
+    V(false) for its key in RV(served) instead of failing; an object that does not exist returns no objects. Any other API error
+    (no access, an unreachable server) fails the module and names the entry, unless the entry sets
+    O(reads[].ignore_errors), which returns its error under its key in RV(errors) instead.
+  - Read-only; supports check mode.
+author:
+  - llmops.kserve contributors (@llmops)
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  reads:
+    description:
+      - What to read. Keys must be unique.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      key:
+        description:
+          - The name of this entry in RV(resources), RV(served) and RV(errors).
+        type: str
+        required: true
+      api_version:
+        description:
+          - API version of the kind, for example V(v1), V(apps/v1), V(apiextensions.k8s.io/v1).
+        type: str
+        default: v1
+      kind:
+        description:
+          - Kind to read, for example V(ConfigMap) or V(CustomResourceDefinition).
+        type: str
+        required: true
+      name:
+        description:
+          - One object by name; all objects (of O(reads[].namespace)) when unset.
+        type: str
+      namespace:
+        description:
+          - Namespace of a namespaced kind; all namespaces when unset.
+        type: str
+      label_selectors:
+        description:
+          - Label selectors, joined with commas, for example V(app=kserve).
+        type: list
+        elements: str
+        default: []
+      ignore_errors:
+        description:
+          - Return an API error of this entry (for example no access) in RV(errors) instead of failing.
+        type: bool
+        default: false
+"""
+
+EXAMPLES = r"""
+- name: Read the InferenceService CRD, the KServe controller and the registered runtimes at once
+  llmops.kserve.cluster_state_info:
+    reads:
+      - key: crd
+        api_version: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        name: inferenceservices.serving.kserve.io
+      - key: controller
+        api_version: apps/v1
+        kind: Deployment
+        name: kserve-controller-manager
+        namespace: kserve
+      - key: runtimes
+        api_version: serving.kserve.io/v1alpha1
+        kind: ClusterServingRuntime
+  register: state
+
+- name: Fail without KServe
+  ansible.builtin.fail:
+    msg: KServe is not installed
+  when: state.resources.crd | length == 0
+"""
+
+RETURN = r"""
+resources:
+  description: The objects of each entry, by key (an empty list when none exist or the kind is not served).
+  returned: success
+  type: dict
+  sample: {"crd": [{"kind": "CustomResourceDefinition", "metadata": {"name": "inferenceservices.serving.kserve.io"}}],
+           "runtimes": []}
+served:
+  description: Whether the API server serves each entry's kind (false when its CRD is not installed).
+  returned: success
+  type: dict
+  sample: {"crd": true, "runtimes": true}
+errors:
+  description: The API error of each entry with O(reads[].ignore_errors) that failed, by key.
+  returned: success
+  type: dict
+  sample: {"config": "403 Forbidden: configmaps \"inferenceservice-config\" is forbidden"}
+"""
+
+import copy
+
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+
+try:
+    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
+except ImportError:  # reported by AnsibleK8SModule, which requires the kubernetes library
+    pass
+
+
+def argument_spec():
+    spec = copy.deepcopy(AUTH_ARG_SPEC)
+    spec.update(
+        reads=dict(type="list", elements="dict", required=True, options=dict(
+            key=dict(type="str", required=True, no_log=False),
+            api_version=dict(type="str", default="v1"),
+            kind=dict(type="str", required=True),
+            name=dict(type="str"),
+            namespace=dict(type="str"),
+            label_selectors=dict(type="list", elements="str", default=[]),
+            ignore_errors=dict(type="bool", default=False),
+        )),
+    )
+    return spec
+
+
+def read(client, entry):
+    """(served, objects) of one entry; raises DynamicApiError for API errors other than not found."""
+    try:
+        resource = client.resource(entry["kind"], entry["api_version"])
+    except ResourceNotFoundError:
+        return False, []
+    kwargs = {"name": entry["name"], "namespace": entry["namespace"]}
+    if entry["label_selectors"]:
+        kwargs["label_selector"] = ",".join(entry["label_selectors"])
+    try:
+        result = resource.get(**kwargs).to_dict()
+    except NotFoundError:
+        return True, []
+    if entry["name"]:
+        return True, [result]
+    return True, result.get("items") or []
+
+
+def main():
+    module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True, check_pyyaml=False)
+    reads = module.params["reads"]
+    keys = [entry["key"] for entry in reads]
+    duplicates = sorted(set(k for k in keys if keys.count(k) > 1))
+    if duplicates:
+        module.fail_json(msg="reads: key %s appears more than once; allowed: one entry per key"
+                         % ", ".join(duplicates))
+    try:
+        client = get_api_client(module)
+    except CoreException as exc:
+        module.fail_json(msg="could not connect to the cluster: %s" % exc)
+    resources, served, errors = {}, {}, {}
+    for entry in reads:
+        key = entry["key"]
+        try:
+            served[key], resources[key] = read(client, entry)
+        except DynamicApiError as exc:
+            reason = "%s %s: %s" % (exc.status, exc.reason, getattr(exc, "summary", lambda: "")() or exc.body)
+            if not entry["ignore_errors"]:
+                module.fail_json(msg="reads[%s] (%s %s%s): %s" % (
+                    key, entry["api_version"], entry["kind"], " " + entry["name"] if entry["name"] else "", reason))
+            served[key], resources[key], errors[key] = True, [], reason
+    module.exit_json(changed=False, resources=resources, served=served, errors=errors)
+
+
+if __name__ == "__main__":
+    main()
