@@ -57,6 +57,7 @@ HINTS = {
     "molecule-default": 525,
     "integration-test_stack_roles": 423,
     "integration-test_keda_role": 260,
+    "integration-test_kserve_install_noop": 240,
     "integration-test_ownership": 90,
     "integration-test_local_model_cache": 90,
     "integration-test_kserve_role_webhook": 83,
