@@ -18,6 +18,8 @@ from ansible_collections.llmops.kserve.plugins.module_utils.images import regist
 
 # A DNS-1123 label (namespaces, Helm release names); the length limit is checked on its own.
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# A DNS-1035 label (Service names, hence InferenceService and canary names: starts with a letter); length on its own.
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 VERSION = re.compile(r"^[0-9]+\.[0-9]+")
 SECONDS = re.compile(r"^[0-9]+$")
 # What a boolean extra variable may be as a string: -e kserve_force=false must work like false.

@@ -33,6 +33,7 @@ from ansible_collections.llmops.kserve.plugins.module_utils.autoscaling import (
     inventory_problems,
 )
 from ansible_collections.llmops.kserve.plugins.module_utils.catalog import LIMITS, catalog
+from ansible_collections.llmops.kserve.plugins.module_utils.inputs import DNS1035_LABEL
 from ansible_collections.llmops.kserve.plugins.module_utils import local_model
 
 MODES = {"Knative": "Knative", "Standard": "Standard", "Serverless": "Knative", "RawDeployment": "Standard"}
@@ -41,8 +42,6 @@ KNOWN_KEYS = ("name", "model_id", "revision", "platform", "profile", "deployment
               "tensor_parallel_size", "values", "state", "flavour", "autoscaling",
               "local_model_cache")
 MODEL_NAME_MAX = LIMITS["model_name_max"]
-# A DNS-1035 label (what KServe accepts as an InferenceService name) of at most MODEL_NAME_MAX characters.
-DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,%d}[a-z0-9])?$" % (MODEL_NAME_MAX - 2))
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{10,}")
 # A 40-hex commit, or a branch / tag name KServe's hf://owner/model:revision parser accepts (no '/' or ':').
@@ -97,7 +96,8 @@ def model_problems(models, platforms=None):
         unknown = sorted(set(model) - set(KNOWN_KEYS))
         if unknown:
             problems.append("%s: unknown key(s) %s; allowed: %s" % (where, ", ".join(unknown), ", ".join(KNOWN_KEYS)))
-        if not isinstance(name, str) or not DNS_LABEL.match(name):
+        # a DNS-1035 label (what KServe accepts as an InferenceService name) of at most MODEL_NAME_MAX characters
+        if not isinstance(name, str) or not DNS1035_LABEL.match(name) or len(name) > MODEL_NAME_MAX:
             problems.append("%s: name=%r is not allowed: use a DNS label of lowercase letters, digits and '-', "
                             "starting with a letter, at most %d characters" % (where, name, MODEL_NAME_MAX))
         elif name in seen:
@@ -357,6 +357,92 @@ def model_rollback_plan(names, recorded, current, only=None):
         else:
             plan["rollback"].append({"name": name, "revision": before["revision"], "chart": before.get("chart")})
     return plan
+
+
+def _one_line(text):
+    return re.sub(r"\s+", " ", str(text))
+
+
+def model_failure_causes(helm_failed, not_ready, wait_timeout, failed_task="a task", failed_msg="unknown error"):
+    """What made a deploy fail, one sentence each: the Helm error of each release that failed to apply
+    (``helm_failed``: helm_releases results with an ``error``), else each model not Ready (``not_ready``: ``name``
+    and ``reason``, from model_readiness / model_rollouts); when neither names a cause, the failed task and its
+    message (``failed_task``, ``failed_msg``: ansible_failed_task.name and ansible_failed_result.msg)."""
+    out = ["Helm error on model %s: %s" % (r["name"], _one_line(r["error"]).strip()) for r in helm_failed or []]
+    for n in not_ready or []:
+        if re.match(r"(BlockedByFailedLoad|InvalidSpec)", str(n["reason"])):
+            out.append("%s cannot load, KServe reports %s" % (n["name"], n["reason"]))
+        else:
+            out.append("%s not Ready after %s s: %s" % (n["name"], wait_timeout, n["reason"]))
+    if not out:
+        out.append("%s failed: %s" % (failed_task, _one_line(failed_msg)))
+    return out
+
+
+def model_failure_report(v):
+    """The lines of a failed deploy's report: what failed and what was undone. ``v``: ``namespace``, ``causes``
+    (model_failure_causes), ``rollback`` (model_deploy_rollback_on_failure, a boolean), ``plan``
+    (model_rollback_plan), ``rolled_back`` / ``uninstalled`` (the loop results of helm_rollback and helm
+    state=absent), ``still_not_ready`` (``name``, ``reason`` of rolled back models not Ready again), ``waited``
+    (whether the run waited for them) and ``leftover_pods`` (Pods of uninstalled models still there)."""
+    plan = v["plan"]
+    lines = ["Deploy failed in namespace %s:" % v["namespace"]] + list(v["causes"])
+    if not v["rollback"]:
+        lines.append("Not undone (model_deploy_rollback_on_failure=false): rollback would return %s to their recorded "
+                     "revision and uninstall %s" % (", ".join(r["name"] for r in plan["rollback"]) or "none",
+                                                    ", ".join(plan["uninstall"]) or "none"))
+    else:
+        still = v.get("still_not_ready") or []
+        for r in v.get("rolled_back") or []:
+            if "item" not in r or "skipped" in r:
+                continue
+            name = r["item"]["name"]
+            if r.get("failed", False):
+                lines.append("%s: rollback to revision %s FAILED: %s" % (name, r["item"]["revision"], _one_line(r.get("msg", ""))))
+                continue
+            if name in [s["name"] for s in still]:
+                ready = "NOT Ready again: " + "; ".join(s["reason"] for s in still if s["name"] == name)
+            else:
+                ready = "Ready again" if v["waited"] else "not waited for"
+            lines.append("%s: %s; %s" % (name, r.get("reason", ""), ready))
+        for u in v.get("uninstalled") or []:
+            if "skipped" in u:
+                continue
+            if u.get("failed", False):
+                lines.append("%s: uninstall (first install) FAILED: %s" % (u["item"], _one_line(u.get("msg", ""))))
+            else:
+                lines.append("%s: uninstalled (first install, no revision to return to)" % u["item"])
+        pods = v.get("leftover_pods") or []
+        if pods:
+            lines.append("Pods of uninstalled models still terminating: " + ", ".join(p["metadata"]["name"] for p in pods))
+    if plan["unchanged"]:
+        lines.append("left as they were (this run did not change their release): " + ", ".join(plan["unchanged"]))
+    return lines
+
+
+def release_ownership(results, namespace, chart_name, marker_key, marker_value):
+    """Which of the releases asked for exist, and which are this collection's models. ``results``: the results of
+    llmops.kserve.helm_releases_info (``item.name``, ``status`` when the release exists). A release is ours when it is
+    of chart ``chart_name`` and its values carry ``commonLabels`` ``marker_key=marker_value``. Returns ``{"ours":
+    [name], "foreign": [one sentence per release that is someone else's], "missing": [name]}``."""
+    out = {"ours": [], "foreign": [], "missing": []}
+    for result in results or []:
+        name = result["item"]["name"]
+        if "status" not in result:
+            out["missing"].append(name)
+            continue
+        status = result["status"] or {}
+        labels = (status.get("values") or {}).get("commonLabels") or {}
+        chart = status.get("chart")
+        if not re.match("^%s-v?[0-9]" % re.escape(chart_name), str(chart or "")):
+            out["foreign"].append("release %s/%s is chart %s, not a model (chart %s)"
+                                  % (namespace, name, chart if "chart" in status else "?", chart_name))
+        elif labels.get(marker_key, "") != marker_value:
+            out["foreign"].append("release %s/%s (chart %s) was not deployed by llmops.kserve (its values have no "
+                                  "commonLabels %s=%s)" % (namespace, name, chart, marker_key, marker_value))
+        else:
+            out["ours"].append(name)
+    return out
 
 
 def model_rows(isvcs):

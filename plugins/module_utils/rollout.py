@@ -23,8 +23,9 @@ import copy
 import math
 import re
 
+from ansible_collections.llmops.kserve.plugins.module_utils.inputs import DNS1035_LABEL
+
 ACTIONS = ("start", "step", "promote", "abort", "status")
-DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 CANARY_KEYS = ("name", "model_id", "revision", "storage_uri", "args", "runtime", "image", "resources", "replicas")
 DEFAULT_SCHEDULE = (10, 50, 100)
 
@@ -65,7 +66,7 @@ def canary_entry(canary, percent):
     if unknown:
         raise RolloutError("model_rollout_canary has unknown key(s) %s; allowed: %s" % (", ".join(unknown), ", ".join(CANARY_KEYS)))
     name = str(canary["name"])
-    if not DNS_LABEL.match(name) or len(name) > 20:
+    if not DNS1035_LABEL.match(name) or len(name) > 20:
         raise RolloutError("model_rollout_canary.name=%r is not a DNS label of at most 20 characters: use lower-case "
                            "letters, digits and '-', starting with a letter" % name)
     entry = {"name": name, "trafficPercent": percent}

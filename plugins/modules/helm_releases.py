@@ -164,17 +164,12 @@ failed_releases:
 
 import json  # noqa: E402
 import os  # noqa: E402
-import re  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
-from ansible_collections.kubernetes.core.plugins.module_utils.helm import AnsibleHelmModule  # noqa: E402
-from ansible_collections.kubernetes.core.plugins.module_utils.helm_args_common import (  # noqa: E402
-    HELM_AUTH_ARG_SPEC,
-    HELM_AUTH_MUTUALLY_EXCLUSIVE,
-)
+from ansible_collections.llmops.kserve.plugins.module_utils.helm_batch import Helm, helm_batch_module  # noqa: E402
 
 
 def release_needs_apply(deployed, chart_name, chart_version, values):
@@ -186,18 +181,14 @@ def release_needs_apply(deployed, chart_name, chart_version, values):
     return (deployed.get("values") or {}) != (values or {})
 
 
-class Releases(object):
+class Releases(Helm):
     def __init__(self, module):
-        self.module = module
-        self.helm = module.get_helm_binary()
+        super(Releases, self).__init__(module)
         self.tmpdir = tempfile.mkdtemp(prefix="llmops-helm-")
         os.chmod(self.tmpdir, 0o700)
         self.charts = {}
         self.lock = threading.Lock()
         self.listed = {}
-
-    def run(self, args):
-        return self.module.run_command([self.helm] + args, environ_update=self.module.env_update)
 
     def list_releases(self, releases):
         """One helm list per namespace for all the releases (instead of one per release): namespace -> name -> row."""
@@ -206,10 +197,9 @@ class Releases(object):
             namespace = release.get("namespace") or self.module.params["release_namespace"]
             by_namespace.setdefault(namespace, []).append(release["name"])
         for namespace, names in by_namespace.items():
-            rc, out, _err = self.run(["list", "--namespace", namespace, "--all", "--max", "100000", "--filter",
-                                      "^({0})$".format("|".join(re.escape(n) for n in names)), "--output", "json"])
-            if rc == 0:
-                self.listed[namespace] = dict((r["name"], r) for r in json.loads(out or "[]") if r.get("name") in names)
+            ok, found, _error = self.list_named(namespace, names)
+            if ok:
+                self.listed[namespace] = found
 
     def chart_meta(self, ref, version):
         key = (ref, version or "")
@@ -235,47 +225,39 @@ class Releases(object):
         """The release now (None when there is none). listed: take its row from list_releases' single helm list."""
         if listed and namespace in self.listed:
             rel = self.listed[namespace].get(name)
-            if rel is None:
-                return None
         else:
-            rc, out, _err = self.run(["list", "--namespace", namespace, "--all", "--filter", "^{0}$".format(re.escape(name)),
-                                      "--output", "json"])
-            if rc != 0:
-                return None
-            found = [r for r in json.loads(out or "[]") if r.get("name") == name]
-            if not found:
-                return None
-            rel = found[0]
-        rc, out, _err = self.run(["get", "values", name, "--namespace", namespace, "--output", "json"])
-        values = json.loads(out or "{}") if rc == 0 else None
+            ok, found, _error = self.list_named(namespace, [name])
+            rel = found.get(name) if ok else None
+        if rel is None:
+            return None
+        _ok, values, _error = self.values(name, namespace)
         return {"status": rel.get("status"), "chart": rel.get("chart"), "revision": int(rel.get("revision") or 0),
                 "values": values or {}}
 
-    def write_values(self, index, values):
+    def run_chart(self, index, release, values, args):
+        """Helm ``args`` with ``values`` (written to a private file), the release's chart version and plain HTTP for an
+        OCI chart: ``(rc, output, error)`` (error: the end of Helm's message when rc is not 0)."""
         values_file = os.path.join(self.tmpdir, "values-{0}.json".format(index))
         fd = os.open(values_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             json.dump(values, handle)
-        return values_file
+        args = args + ["--values", values_file]
+        if release.get("chart_version"):
+            args += ["--version", release["chart_version"]]
+        if self.module.params["plain_http"] and release["chart_ref"].startswith("oci://"):
+            args.append("--plain-http")
+        try:
+            rc, out, err = self.run(args)
+        finally:
+            os.unlink(values_file)
+        return (rc, out, "") if rc == 0 else (rc, "", (err or out).strip()[-2000:])
 
     def render(self, index, release):
         """helm template of one release (client side: nothing is read from or sent to the cluster)."""
-        params = self.module.params
-        namespace = release.get("namespace") or params["release_namespace"]
-        result = {"name": release["name"], "namespace": namespace, "changed": False, "manifest": "", "error": ""}
-        values_file = self.write_values(index, release.get("values") or {})
-        args = ["template", release["name"], release["chart_ref"], "--namespace", namespace, "--values", values_file]
-        if release.get("chart_version"):
-            args += ["--version", release["chart_version"]]
-        if params["plain_http"] and release["chart_ref"].startswith("oci://"):
-            args.append("--plain-http")
-        rc, out, err = self.run(args)
-        os.unlink(values_file)
-        if rc != 0:
-            result["error"] = (err or out).strip()[-2000:]
-        else:
-            result["manifest"] = out
-        return result
+        namespace = release.get("namespace") or self.module.params["release_namespace"]
+        args = ["template", release["name"], release["chart_ref"], "--namespace", namespace]
+        _rc, manifest, error = self.run_chart(index, release, release.get("values") or {}, args)
+        return {"name": release["name"], "namespace": namespace, "changed": False, "manifest": manifest, "error": error}
 
     def apply(self, index, release):
         params = self.module.params
@@ -298,19 +280,10 @@ class Releases(object):
             result["diff"] = {"before": (current or {}).get("values", {}), "after": values}
         if self.module.check_mode:
             return result
-        values_file = self.write_values(index, values)
-        args = ["upgrade", "--install", name, release["chart_ref"], "--namespace", namespace,
-                "--values", values_file, "--timeout", params["timeout"], "--output", "json"]
-        if release.get("chart_version"):
-            args += ["--version", release["chart_version"]]
-        if params["atomic"]:
-            args.append("--atomic")
-        if params["plain_http"] and release["chart_ref"].startswith("oci://"):
-            args.append("--plain-http")
-        rc, out, err = self.run(args)
-        os.unlink(values_file)
+        rc, out, result["error"] = self.run_chart(index, release, values, [
+            "upgrade", "--install", name, release["chart_ref"], "--namespace", namespace, "--timeout", params["timeout"],
+            "--output", "json"] + (["--atomic"] if params["atomic"] else []))
         if rc != 0:
-            result["error"] = (err or out).strip()[-2000:]
             return result
         try:
             result["revision"] = int(json.loads(out).get("version") or 0)
@@ -321,7 +294,7 @@ class Releases(object):
 
 
 def main():
-    argument_spec = dict(
+    module = helm_batch_module(
         releases=dict(type="list", elements="dict", required=True, options=dict(
             name=dict(type="str", required=True),
             chart_ref=dict(type="str", required=True),
@@ -330,18 +303,12 @@ def main():
             values=dict(type="dict", default={}),
         )),
         release_namespace=dict(type="str", default="default"),
-        concurrency=dict(type="int", default=4),
         atomic=dict(type="bool", default=False),
         plain_http=dict(type="bool", default=False),
         timeout=dict(type="str", default="5m0s"),
         render=dict(type="bool", default=False),
     )
-    argument_spec.update(HELM_AUTH_ARG_SPEC)
-    module = AnsibleHelmModule(argument_spec=argument_spec, mutually_exclusive=HELM_AUTH_MUTUALLY_EXCLUSIVE,
-                               supports_check_mode=True)
     params = module.params
-    if params["concurrency"] < 1:
-        module.fail_json(msg="concurrency must be 1 or more, got {0}".format(params["concurrency"]))
     names = [(r.get("namespace") or params["release_namespace"], r["name"]) for r in params["releases"]]
     dupes = sorted(set("{0}/{1}".format(*n) for n in names if names.count(n) > 1))
     if dupes:

@@ -57,10 +57,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 results:
-  description: One entry per name, in the order given.
-  returned: always
+  description:
+    - One entry per name, in the order given.
+    - Shaped like the C(results) of a loop of M(kubernetes.core.helm_info) over the names.
   type: list
   elements: dict
+  returned: always
   contains:
     item:
       description: The release asked for (C(name)), as in a loop result.
@@ -75,39 +77,23 @@ results:
       returned: when the release exists
 """
 
-import json  # noqa: E402
-import re  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
-from ansible_collections.kubernetes.core.plugins.module_utils.helm import AnsibleHelmModule  # noqa: E402
-from ansible_collections.kubernetes.core.plugins.module_utils.helm_args_common import (  # noqa: E402
-    HELM_AUTH_ARG_SPEC,
-    HELM_AUTH_MUTUALLY_EXCLUSIVE,
-)
+from ansible_collections.llmops.kserve.plugins.module_utils.helm_batch import Helm, helm_batch_module  # noqa: E402
 
 
 def read_releases(module, names, namespace, concurrency):
     """{name: status dict} of the named releases that exist (any state, as helm list --all shows them)."""
-    helm = module.get_helm_binary()
-
-    def run(args):
-        return module.run_command([helm] + args, environ_update=module.env_update)
-
-    if not names:
-        return {}
-    pattern = "^({0})$".format("|".join(re.escape(n) for n in names))
-    rc, out, err = run(["list", "--namespace", namespace, "--all", "--max", "100000", "--filter", pattern,
-                        "--output", "json"])
-    if rc != 0:
-        module.fail_json(msg="helm list failed in namespace {0}: {1}".format(namespace, (err or out).strip()))
-    found = dict((r["name"], r) for r in json.loads(out or "[]") if r.get("name") in names)
+    helm = Helm(module)
+    ok, found, error = helm.list_named(namespace, names)
+    if not ok:
+        module.fail_json(msg="helm list failed in namespace {0}: {1}".format(namespace, error))
 
     def values(name):
-        rc, out, err = run(["get", "values", name, "--namespace", namespace, "--output", "json"])
-        if rc != 0:
-            module.fail_json(msg="helm get values {0} failed in namespace {1}: {2}".format(
-                name, namespace, (err or out).strip()))
-        return json.loads(out or "null") or {}
+        ok, vals, error = helm.values(name, namespace)
+        if not ok:
+            module.fail_json(msg="helm get values {0} failed in namespace {1}: {2}".format(name, namespace, error))
+        return vals
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         read = list(pool.map(values, list(found)))
@@ -117,17 +103,11 @@ def read_releases(module, names, namespace, concurrency):
 
 
 def main():
-    argument_spec = dict(
+    module = helm_batch_module(
         names=dict(type="list", elements="str", required=True),
         release_namespace=dict(type="str", required=True),
-        concurrency=dict(type="int", default=4),
     )
-    argument_spec.update(HELM_AUTH_ARG_SPEC)
-    module = AnsibleHelmModule(argument_spec=argument_spec, mutually_exclusive=HELM_AUTH_MUTUALLY_EXCLUSIVE,
-                               supports_check_mode=True)
     params = module.params
-    if params["concurrency"] < 1:
-        module.fail_json(msg="concurrency must be 1 or more, got {0}".format(params["concurrency"]))
     found = read_releases(module, params["names"], params["release_namespace"], params["concurrency"])
     results = []
     for name in params["names"]:
