@@ -13,7 +13,7 @@ What is written where:
 - Helm templates: ``{{- $x := <value> -}}{{/* catalog: <key> ... */}}``;
 - blocks between ``# catalog: <key> begin`` and ``# catalog: <key> end`` (serving_runtimes' detection rules);
 - JSON: charts/kserve-model/values.schema.json (platform enum, name length), charts/kserve-runtimes/values.schema.json
-  (registry mirror pattern of module_utils/images.py), awx/surveys/*.json (model name length, platform choices).
+  (registry mirror and pinned-image patterns of module_utils/images.py), awx/surveys/*.json (model name length, platform choices).
 """
 from __future__ import annotations
 
@@ -49,10 +49,12 @@ def _load(root: Path, name: str):
 def values(root: Path = ROOT) -> dict:
     """Every key a marker may name."""
     cat = _load(root, "catalog").catalog()
-    registry = _load(root, "images").REGISTRY.pattern
+    images = _load(root, "images")
+    registry = images.REGISTRY.pattern
     out = dict(cat["limits"])
     out.update(platform_names=cat["platform_names"], profile_names=cat["profile_names"],
                public_profiles=cat["public_profiles"], registry_pattern=registry,
+               pinned_image_pattern=images.PINNED_IMAGE.pattern,
                detection=dict((name, entry["detection"]) for name, entry in cat["platforms"].items()))
     return out
 
@@ -96,6 +98,7 @@ def _model_schema(v):
 def _runtimes_schema(v):
     def edit(doc):
         doc["properties"]["global"]["properties"]["imageRegistry"]["pattern"] = "^$|" + v["registry_pattern"]
+        doc["definitions"]["entry"]["properties"]["image"]["pattern"] = v["pinned_image_pattern"]
     return edit
 
 

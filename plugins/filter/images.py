@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
-from ansible_collections.llmops.kserve.plugins.module_utils.images import image_mirror, image_parts
+from ansible_collections.llmops.kserve.plugins.module_utils.images import image_mirror, image_parts, unpinned_images
 
 
 def images_mirror(images, registry=None):
@@ -24,4 +24,5 @@ class FilterModule:
             "image_mirror": image_mirror,
             "images_mirror": images_mirror,
             "image_parts": image_parts,
+            "unpinned_images": unpinned_images,
         }

@@ -20,6 +20,7 @@ from ansible_collections.llmops.kserve.plugins.module_utils.preflight import (
     kserve_takeover,
     stack_cluster_check,
     stack_presence_problems,
+    service_webhooks,
     unlabelled,
 )
 
@@ -50,5 +51,7 @@ class FilterModule:
             "kserve_takeover": lambda v: kserve_takeover(_plain(v)),
             "stack_cluster_check": lambda v, role: stack_cluster_check(_plain(v), role),
             "stack_presence_problems": lambda v, role: stack_presence_problems(_plain(v), role),
+            "service_webhooks": lambda results, service, namespace, per="config": service_webhooks(
+                _plain(results), service, namespace, per),
             "unlabelled": lambda resources, key, value: unlabelled(_plain(resources), key, value),
         }

@@ -21,6 +21,9 @@ import re
 DOCKER_HUB = ("docker.io", "index.docker.io", "registry-1.docker.io")
 # A registry mirror: host[:port] with an optional path of lowercase repository components; one regex for every role.
 REGISTRY = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*/?$")
+# A pinned image: <repository>:<tag>, <repository>:<tag>@sha256:<digest> or <repository>@sha256:<digest>; one regex for
+# serving_runtimes and the kserve-runtimes chart schema (copied there by hack/gen_contracts.py).
+PINNED_IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$")
 
 
 def _is_host(segment):
@@ -73,3 +76,15 @@ def registry_problem(field, value):
         return ""
     return ("%s: '%s' is not a registry host[:port][/path] (no scheme, no tag; a lowercase path), "
             "e.g. registry.example.com:5000/mirror" % (field, value))
+
+
+def unpinned_images(entries):
+    """``"catalog entry '<name>': image '<image>'"`` for each entry of ``entries`` (name -> ``{"image": ...}``, in name
+    order) whose image is not pinned with a tag or a digest (PINNED_IMAGE)."""
+    out = []
+    for name in sorted(entries or {}):
+        entry = entries[name]
+        image = entry.get("image", "") if isinstance(entry, dict) else ""
+        if not isinstance(image, str) or not PINNED_IMAGE.match(image):
+            out.append("catalog entry '%s': image '%s'" % (name, image))
+    return out

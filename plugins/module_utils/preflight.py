@@ -163,6 +163,29 @@ def stack_presence_problems(v, role):
     return problems
 
 
+def service_webhooks(results, service, namespace, per="config"):
+    """The webhook configurations whose webhooks call Service ``namespace/service``. ``results``: the loop results of
+    k8s_info over ValidatingWebhookConfiguration and MutatingWebhookConfiguration. ``per="config"``: ``[{"kind",
+    "name"}]``, one per configuration; ``per="hook"``: one sentence per calling webhook, ``"<kind> <name> (caBundle
+    set)"`` or ``"... (caBundle NOT injected yet)"``. Both without repeats, in the order found."""
+    out = []
+    for result in results or []:
+        for config in result.get("resources") or []:
+            for hook in config.get("webhooks") or []:
+                client = hook.get("clientConfig") or {}
+                svc = client.get("service") or {}
+                if svc.get("name", "") != service or svc.get("namespace", "") != namespace:
+                    continue
+                if per == "hook":
+                    entry = "%s %s (caBundle %s)" % (config.get("kind"), config["metadata"]["name"],
+                                                     "set" if client.get("caBundle") else "NOT injected yet")
+                else:
+                    entry = {"kind": config.get("kind"), "name": config["metadata"]["name"]}
+                if entry not in out:
+                    out.append(entry)
+    return out
+
+
 def _crd_owner(crd):
     annotations = crd["metadata"].get("annotations") or {}
     if "meta.helm.sh/release-name" in annotations:

@@ -94,3 +94,36 @@ def test_runtimes_chart_follows_the_same_rule():
     tag or digest, so every case has one)."""
     got = {(image, mirror): _chart_image(image, mirror) for image, mirror, _expected in CASES}
     assert got == {(image, mirror): expected for image, mirror, expected in CASES}
+
+
+# Pinned catalog images (serving_runtimes validate.yml and the kserve-runtimes chart schema: one regex, PINNED_IMAGE).
+DIGEST = "@sha256:" + "a" * 64
+
+
+def test_unpinned_images():
+    catalog = {
+        "b-tag": {"image": "vllm/vllm-openai:v0.11.0"},
+        "a-digest": {"image": "quay.io/x/y" + DIGEST},
+        "tag-and-digest": {"image": "registry.example.com:5000/x/y:v1" + DIGEST},
+        "no-tag": {"image": "vllm/vllm-openai"},
+        "port-only": {"image": "localhost:5000/vllm"},
+        "empty": {},
+        "not-a-mapping": "vllm/vllm-openai:v1",
+        "number": {"image": 7},
+        "short-digest": {"image": "x@sha256:abc"},
+    }
+    assert FilterModule().filters()["unpinned_images"](catalog) == [
+        "catalog entry 'empty': image ''",
+        "catalog entry 'no-tag': image 'vllm/vllm-openai'",
+        "catalog entry 'not-a-mapping': image ''",
+        "catalog entry 'number': image '7'",
+        # a registry port is not a tag
+        "catalog entry 'port-only': image 'localhost:5000/vllm'",
+        "catalog entry 'short-digest': image 'x@sha256:abc'",
+    ]
+    assert images.unpinned_images({}) == []
+
+
+def test_pinned_image_pattern_is_the_chart_schema_pattern():
+    schema = yaml.safe_load((ROOT / "charts" / "kserve-runtimes" / "values.schema.json").read_text())
+    assert schema["definitions"]["entry"]["properties"]["image"]["pattern"] == images.PINNED_IMAGE.pattern

@@ -228,3 +228,29 @@ def test_stack_presence_problems():
         "without our label: a/b); remove it, or set knative_serving_skip_if_present: true to use it as it is",
         "namespace 'knative-operator' is being deleted; wait until it is gone",
         "namespace 'ks' is being deleted; wait until it is gone"]
+
+
+def test_service_webhooks():
+    def hook(name, namespace, ca=""):
+        return {"clientConfig": {"service": {"name": name, "namespace": namespace}, "caBundle": ca}}
+    results = [
+        {"item": "ValidatingWebhookConfiguration", "resources": [
+            {"kind": "ValidatingWebhookConfiguration", "metadata": {"name": "inferenceservice.serving.kserve.io"},
+             "webhooks": [hook("kserve-webhook-server-service", "kserve", "Q0E="), hook("kserve-webhook-server-service", "kserve", "Q0E=")]},
+            {"kind": "ValidatingWebhookConfiguration", "metadata": {"name": "other"},
+             "webhooks": [hook("kserve-webhook-server-service", "elsewhere"), {"clientConfig": {"url": "https://x"}}]}]},
+        {"item": "MutatingWebhookConfiguration", "resources": [
+            {"kind": "MutatingWebhookConfiguration", "metadata": {"name": "inferenceservice.serving.kserve.io"},
+             "webhooks": [hook("kserve-webhook-server-service", "kserve"), hook("kserve-webhook-server-service", "kserve", "Q0E=")]},
+            {"kind": "MutatingWebhookConfiguration", "metadata": {"name": "none"}, "webhooks": None}]},
+        {"item": "skipped", "skipped": True},
+    ]
+    service = ("kserve-webhook-server-service", "kserve")
+    assert FILTERS["service_webhooks"](results, *service) == [
+        {"kind": "ValidatingWebhookConfiguration", "name": "inferenceservice.serving.kserve.io"},
+        {"kind": "MutatingWebhookConfiguration", "name": "inferenceservice.serving.kserve.io"}]
+    assert FILTERS["service_webhooks"](results, *service, "hook") == [
+        "ValidatingWebhookConfiguration inferenceservice.serving.kserve.io (caBundle set)",
+        "MutatingWebhookConfiguration inferenceservice.serving.kserve.io (caBundle NOT injected yet)",
+        "MutatingWebhookConfiguration inferenceservice.serving.kserve.io (caBundle set)"]
+    assert FILTERS["service_webhooks"]([], *service) == []
