@@ -184,7 +184,9 @@ def main():
     module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True, check_pyyaml=False)
     params = module.params
     labels = dict((str(k), str(v)) for k, v in (params["labels"] or {}).items())
-    result = dict(changed=False, rc=0, stderr="", names=[], outdated=[], up_to_date=[], foreign=[])
+    # failed=False given explicitly: Ansible marks a result with a non-zero rc and no "failed" as failed, and a chart that
+    # does not render is a preflight problem for the caller to report, not a task failure.
+    result = dict(changed=False, failed=False, rc=0, stderr="", names=[], outdated=[], up_to_date=[], foreign=[])
     rc, out, err = render(module, params)
     if rc != 0:
         result.update(rc=rc, stderr=(err or out or "").strip())
@@ -209,6 +211,7 @@ def main():
             else:
                 result["up_to_date"].append(crd["metadata"]["name"])
     except CoreException as exc:
+        result.pop("failed")
         module.fail_json(msg="could not read the cluster's CRDs: %s" % exc, **result)
     module.exit_json(**result)
 
