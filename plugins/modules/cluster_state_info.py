@@ -12,6 +12,7 @@ module: cluster_state_info
 short_description: Several Kubernetes reads in one call, each by a key
 version_added: "0.2.0"
 description:
+  - Read-only; supports check mode.
   - Reads every entry of O(reads) with one API client (one module run instead of one M(kubernetes.core.k8s_info) task
     per object), and returns the objects of each entry under its key. The preflight reads the cluster state it checks
     (CRDs, the KServe controller, registered runtimes, KServe's configuration) with one call of this module.
@@ -19,7 +20,6 @@ description:
     V(false) for its key in RV(served) instead of failing; an object that does not exist returns no objects. Any other API error
     (no access, an unreachable server) fails the module and names the entry, unless the entry sets
     O(reads[].ignore_errors), which returns its error under its key in RV(errors) instead.
-  - Read-only; supports check mode.
 author:
   - llmops.kserve contributors (@llmops)
 extends_documentation_fragment:
