@@ -41,11 +41,11 @@ def kubeconfig() -> str:
     wanted = len(list(Path(crd_dir).glob("*.yaml")))
     marks = present.stdout.split()
     if present.returncode != 0 or len(marks) != wanted or set(marks) != {Path(crd_dir).name}:
-        for _attempt in range(3):
-            # a server-side apply is idempotent: one the API server timed out on (CPU-starved) is simply sent again
-            applied = _run([*kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd_dir])
-            if applied.returncode == 0 or "Timeout" not in applied.stderr:
-                break
+        apply = [*kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd_dir]
+        applied, attempts = _run(apply), 1
+        # a server-side apply is idempotent: one the API server timed out on (CPU-starved) is simply sent again
+        while applied.returncode != 0 and "Timeout" in applied.stderr and attempts < 3:
+            applied, attempts = _run(apply), attempts + 1
         if applied.returncode != 0:
             pytest.fail(f"applying KServe CRDs failed: {applied.stderr[-2000:]}")
     # The fixture stands for an earlier install of these CRDs by this collection (roles/kserve), so it marks them as
