@@ -5,6 +5,8 @@ an integration test that silently skips proves nothing.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import subprocess
 import sys
@@ -21,6 +23,29 @@ import kube_wait  # noqa: E402  pylint: disable=wrong-import-position
 
 def _run(args, **kwargs):
     return subprocess.run(args, capture_output=True, text=True, timeout=kwargs.pop("timeout", 300), check=False, **kwargs)
+
+
+def _run_again_on_timeout(args):
+    """A kubectl write that the API server timed out on (CPU-starved) is sent again, up to 3 times in all: the
+    server-side apply and the label are idempotent."""
+    proc, attempts = _run(args), 1
+    while proc.returncode != 0 and "Timeout" in proc.stderr and attempts < 3:
+        proc, attempts = _run(args), attempts + 1
+    return proc
+
+
+@contextlib.contextmanager
+def _crd_lock():
+    """One local cluster at a time takes KServe's multi-megabyte CRDs on this machine: `make test`'s lanes start
+    their pytest sessions together, and seven API servers writing them at once on 2 cores timed out."""
+    path = Path.home() / ".cache" / "llmops-kserve-crd-apply.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
@@ -40,20 +65,17 @@ def kubeconfig() -> str:
                     "jsonpath={range .items[*]}{.metadata.annotations.llmops\\.kserve/generated}{'\\n'}{end}"])
     wanted = len(list(Path(crd_dir).glob("*.yaml")))
     marks = present.stdout.split()
-    if present.returncode != 0 or len(marks) != wanted or set(marks) != {Path(crd_dir).name}:
-        apply = [*kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd_dir]
-        applied, attempts = _run(apply), 1
-        # a server-side apply is idempotent: one the API server timed out on (CPU-starved) is simply sent again
-        while applied.returncode != 0 and "Timeout" in applied.stderr and attempts < 3:
-            applied, attempts = _run(apply), attempts + 1
-        if applied.returncode != 0:
-            pytest.fail(f"applying KServe CRDs failed: {applied.stderr[-2000:]}")
-    # The fixture stands for an earlier install of these CRDs by this collection (roles/kserve), so it marks them as
-    # the role does: the kserve role refuses to take over KServe CRDs without this label (unless kserve_adopt).
-    labelled = _run([*kubectl, "label", "crd", "-l", "app.kubernetes.io/part-of=kserve",
-                     "app.kubernetes.io/managed-by=llmops-kserve", "--overwrite"])
-    if labelled.returncode != 0:
-        pytest.fail(f"labelling the KServe CRDs failed: {labelled.stderr[-2000:]}")
+    with _crd_lock():
+        if present.returncode != 0 or len(marks) != wanted or set(marks) != {Path(crd_dir).name}:
+            applied = _run_again_on_timeout([*kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd_dir])
+            if applied.returncode != 0:
+                pytest.fail(f"applying KServe CRDs failed: {applied.stderr[-2000:]}")
+        # The fixture stands for an earlier install of these CRDs by this collection (roles/kserve), so it marks them
+        # as the role does: the kserve role refuses to take over KServe CRDs without this label (unless kserve_adopt).
+        labelled = _run_again_on_timeout([*kubectl, "label", "crd", "-l", "app.kubernetes.io/part-of=kserve",
+                                          "app.kubernetes.io/managed-by=llmops-kserve", "--overwrite"])
+        if labelled.returncode != 0:
+            pytest.fail(f"labelling the KServe CRDs failed: {labelled.stderr[-2000:]}")
     try:
         # polled through the API: `kubectl wait` right after the apply exits at once while conditions are still nil
         kube_wait.crds_established(path, label_selector="app.kubernetes.io/part-of=kserve", timeout=120)
