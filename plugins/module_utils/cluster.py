@@ -31,7 +31,8 @@ def _status_of(exc):
     return getattr(exc, "status", None) or getattr(getattr(exc, "response", None), "status", None)
 
 
-def _body(response):
+def response_json(response):
+    """The JSON body of a raw (serialize=False) kubernetes client response."""
     data = getattr(response, "data", None)
     if data is None and hasattr(response, "read"):
         data = response.read()
@@ -52,7 +53,7 @@ def list_pages(client, path, what, page_size=DEFAULT_PAGE_SIZE, **params):
             query["_continue"] = token
         try:
             response = dynamic.request("get", path, serialize=False, **query)
-            body = _body(response)
+            body = response_json(response)
         except Exception as exc:  # pylint: disable=broad-except
             status = _status_of(exc)
             reason = getattr(exc, "reason", None) or type(exc).__name__
@@ -71,7 +72,7 @@ def detect_dra(client):
     result = {"api_available": False, "api_version": None, "resource_slices": 0, "devices": 0, "drivers": [],
               "nodes": [], "counted": False, "message": None}
     try:
-        group = _body(client.client.request("get", "/apis/resource.k8s.io", serialize=False))
+        group = response_json(client.client.request("get", "/apis/resource.k8s.io", serialize=False))
     except Exception as exc:  # pylint: disable=broad-except
         status = _status_of(exc)
         if status == 404:

@@ -12,6 +12,7 @@ module: kserve_crds_info
 short_description: Render KServe's CRD chart and compare it with the cluster's CRDs, in one module call
 version_added: "0.2.0"
 description:
+  - Reads only; supports check mode.
   - Renders the CRD chart with C(helm template) (an argument list, never a shell), parses it with libyaml, adds
     O(labels) and the SHA-256 of each CRD's chart content (annotation C(llmops.kserve/manifest-sha256)), then reads
     each rendered CRD from the cluster by name and compares.
@@ -22,7 +23,6 @@ description:
     (RV(foreign)); this module never changes them.
   - A chart that cannot be rendered (or no Helm binary) is not a module failure; RV(rc) and RV(stderr) say why (the
     caller reports it with its other preflight problems). A failed cluster read is a failure.
-  - Reads only; supports check mode.
 author:
   - llmops.kserve contributors (@llmops)
 extends_documentation_fragment:
@@ -117,12 +117,12 @@ foreign:
 """
 
 import copy
-import json
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+from ansible_collections.llmops.kserve.plugins.module_utils.cluster import response_json
 from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds import (
     CrdError,
     is_ours,
@@ -172,12 +172,7 @@ def read_crd(client, name):
         if status == 404:
             return None
         raise CoreException("could not read CustomResourceDefinition %s: %s %s" % (name, status or "", exc))
-    data = getattr(response, "data", None)
-    if data is None and hasattr(response, "read"):
-        data = response.read()
-    if isinstance(data, bytes):
-        data = data.decode("utf-8")
-    return json.loads(data)
+    return response_json(response)
 
 
 def main():
