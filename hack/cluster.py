@@ -275,11 +275,9 @@ def apply_nodes() -> None:
 
 
 @contextlib.contextmanager
-def create_lock():
-    """One local cluster (of any slot) starts at a time on this machine. kwokctl picks its components' ports as "free
-    at this moment", so concurrent creates can pick the same one (seen: two kwok controllers on one server port, and
-    a cluster whose nodes never became Ready); make test's lanes start up to six clusters at once."""
-    path = Path.home() / ".cache" / "llmops-kserve-cluster-create.lock"
+def machine_lock(name: str):
+    """Held by one process at a time on this machine, whatever its slot (~/.cache/llmops-kserve-NAME.lock)."""
+    path = Path.home() / ".cache" / f"llmops-kserve-{name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -287,6 +285,13 @@ def create_lock():
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def create_lock():
+    """One local cluster (of any slot) starts at a time on this machine. kwokctl picks its components' ports as "free
+    at this moment", so concurrent creates can pick the same one (seen: two kwok controllers on one server port, and
+    a cluster whose nodes never became Ready); make test's lanes start up to six clusters at once."""
+    return machine_lock("cluster-create")
 
 
 def start_or_create() -> None:

@@ -5,8 +5,6 @@ an integration test that silently skips proves nothing.
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import subprocess
 import sys
@@ -18,6 +16,7 @@ import harness
 from harness import BIN, ROOT  # noqa: F401  pylint: disable=unused-import
 
 sys.path.insert(0, str(ROOT / "hack"))
+import cluster  # noqa: E402  pylint: disable=wrong-import-position
 import kube_wait  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -34,18 +33,10 @@ def _run_again_on_timeout(args):
     return proc
 
 
-@contextlib.contextmanager
 def _crd_lock():
     """One local cluster at a time takes KServe's multi-megabyte CRDs on this machine: `make test`'s lanes start
     their pytest sessions together, and seven API servers writing them at once on 2 cores timed out."""
-    path = Path.home() / ".cache" / "llmops-kserve-crd-apply.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return cluster.machine_lock("crd-apply")
 
 
 @pytest.fixture(scope="session")
