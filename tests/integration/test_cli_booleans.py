@@ -90,7 +90,7 @@ def test_preflight_stack_check_on_controller_off_as_strings(env, namespace, on, 
                            models=[PUBLIC_MODEL], namespace=namespace)
     assert_no_broken_conditional(out)
     assert rc == 0, out[-4000:]
-    assert "TASK [llmops.kserve.preflight : Read the InferenceService CRD]" in out, out[-4000:]  # the stack check ran
+    assert "TASK [llmops.kserve.preflight : Record stack problems]" in out, out[-4000:]  # the stack check ran
     assert "KServe controller Deployment" not in out, out[-4000:]  # and did not ask for the controller
     assert "Preflight passed for 1 model(s): tiny" in out and changed == 0
 
@@ -170,14 +170,16 @@ def test_model_deploy_summary_off_as_string(env, namespace, word):
 
 @pytest.mark.parametrize("word", ["no"])
 def test_install_switches_off_as_strings(env, word):
-    """-e install_cert_manager/install_knative/install_kserve=false|no: nothing to install, nothing changes."""
+    """-e install_cert_manager/install_knative/install_kserve/install_keda=false|no: nothing to install, nothing changes."""
     rc, out, changed = run(env, "playbooks/install.yml", f"install_cert_manager={word}", f"install_knative={word}",
-                           f"install_kserve={word}")
+                           f"install_kserve={word}", f"install_keda={word}")
     assert_no_broken_conditional(out)
     assert rc == 0, out[-4000:]
-    for task in ("Preflight of cert-manager", "Preflight of Knative Serving", "Preflight of KServe", "Install cert-manager",
-                 "Install Knative Serving", "Install KServe"):
-        assert re.search(rf"TASK \[{task}\] \**\nskipping: \[localhost\]", out), f"{task!r} was not skipped:\n{out[-4000:]}"
+    for task in ("Preflight of cert-manager", "Preflight of Knative Serving", "Preflight of KServe", "Preflight of KEDA",
+                 "Install cert-manager", "Install Knative Serving", "Install KServe",
+                 "Install KEDA (autoscaling class keda; off unless install_keda=true)"):
+        assert re.search(rf"TASK \[{re.escape(task)}\] \**\nskipping: \[localhost\]", out), \
+            f"{task!r} was not skipped:\n{out[-4000:]}"
     assert changed == 0
 
 
@@ -199,11 +201,14 @@ def test_kserve_booleans_as_strings_pass_validation(env, on, off):
 def test_uninstall_switches_off_as_strings(env, word):
     """-e uninstall_*=false|no: nothing is removed."""
     rc, out, changed = run(env, "playbooks/uninstall.yml", f"uninstall_kserve={word}", f"uninstall_knative={word}",
-                           f"uninstall_cert_manager={word}", f"uninstall_force={word}", f"uninstall_remove_crds={word}")
+                           f"uninstall_cert_manager={word}", f"uninstall_force={word}", f"uninstall_remove_crds={word}",
+                           f"uninstall_keda={word}")
     assert_no_broken_conditional(out)
     assert rc == 0, out[-4000:]
-    for task in ("Uninstall KServe", "Uninstall Knative Serving", "Uninstall cert-manager"):
-        assert re.search(rf"TASK \[{task}\] \**\nskipping: \[localhost\]", out), f"{task!r} was not skipped:\n{out[-4000:]}"
+    for task in ("Uninstall KServe", "Uninstall Knative Serving", "Uninstall cert-manager",
+                 "Uninstall KEDA (only a release this collection installed)"):
+        assert re.search(rf"TASK \[{re.escape(task)}\] \**\nskipping: \[localhost\]", out), \
+            f"{task!r} was not skipped:\n{out[-4000:]}"
     assert changed == 0
 
 
@@ -214,6 +219,7 @@ def test_every_playbook_boolean_is_covered():
         "install_cert_manager", "install_knative", "install_kserve", "kserve_plain_http", "kserve_force",
         "kserve_remove_crds", "kserve_allow_version_skew", "kserve_require_cert_manager", "uninstall_kserve",
         "uninstall_knative", "uninstall_cert_manager", "uninstall_force", "uninstall_remove_crds",
+        "install_keda", "uninstall_keda",
         # install_knative_force: read only through `| bool` in playbooks/install.yml with install_knative (tested off)
         "install_knative_force",
     }
