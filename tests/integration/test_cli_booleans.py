@@ -77,8 +77,11 @@ def test_preflight_checks_off_as_strings(env, namespace, word):
     assert_no_broken_conditional(out)
     assert rc == 0, out[-4000:]
     assert "Preflight passed for 1 model(s): tiny" in out, out[-4000:]
-    for task in ("Read the InferenceService CRD", "Render every model's chart", "Check the Hugging Face token"):
+    for task in ("Record stack problems", "Render every model's chart", "Check the Hugging Face token"):
         assert task not in out, f"{task!r} ran although its check was switched off:\n{out[-4000:]}"
+    # nothing left to read: the one cluster read is skipped
+    assert re.search(r"TASK \[llmops\.kserve\.preflight : Read the cluster state the checks use \(one call\)\] \**\n"
+                     r"skipping: \[localhost\]", out), out[-4000:]
     assert changed == 0
 
 
