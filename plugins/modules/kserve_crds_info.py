@@ -17,8 +17,8 @@ description:
     O(labels) and the SHA-256 of each CRD's chart content (annotation C(llmops.kserve/manifest-sha256)), then reads
     each rendered CRD from the cluster by name and compares.
   - A CRD is up to date when it exists, is Established, carries every one of O(labels) and the same digest, and its
-    spec still covers the chart's. Only the CRDs that are not are returned in full (RV(outdated)); the others (several
-    MB for KServe) never leave the module, so a run where nothing changed does not carry them through Ansible.
+    spec still covers the chart's. Only names and metadata are returned; the CRDs themselves (several MB for KServe)
+    never leave the module. M(llmops.kserve.kserve_crds) applies the outdated ones (RV(outdated)).
   - CRDs of the rendered names that do not carry O(labels) (someone else's) are returned as metadata only
     (RV(foreign)); this module never changes them.
   - A chart that cannot be rendered (or no Helm binary) is not a module failure; RV(rc) and RV(stderr) say why (the
@@ -55,12 +55,12 @@ options:
     type: dict
     default: {}
   read_cluster:
-    description: Read the live CRDs. When false, every rendered CRD is returned in RV(outdated) and RV(foreign) is empty.
+    description: Read the live CRDs. When false, every rendered CRD is named in RV(outdated) and RV(foreign) is empty.
     type: bool
     default: true
 seealso:
+  - module: llmops.kserve.kserve_crds
   - module: kubernetes.core.helm_template
-  - module: kubernetes.core.k8s
 """
 
 EXAMPLES = r"""
@@ -72,14 +72,12 @@ EXAMPLES = r"""
       app.kubernetes.io/managed-by: llmops-kserve
   register: crds
 
-- name: Apply only those
-  kubernetes.core.k8s:
-    state: present
-    apply: true
-    server_side_apply:
-      field_manager: llmops-kserve
-      force_conflicts: true
-    definition: "{{ crds.outdated }}"
+- name: Apply only those (the module renders and compares again, then applies server-side)
+  llmops.kserve.kserve_crds:
+    chart_ref: oci://ghcr.io/kserve/charts/kserve-crd
+    chart_version: v0.20.0
+    labels:
+      app.kubernetes.io/managed-by: llmops-kserve
   when: crds.outdated | length > 0
 """
 
@@ -100,10 +98,11 @@ names:
   returned: always
   sample: [inferenceservices.serving.kserve.io]
 outdated:
-  description: The rendered CRDs (labelled, with the digest annotation) that are missing, differ or are not Established.
+  description: Names of the rendered CRDs that are missing, differ (content digest, spec, labels) or are not Established.
   type: list
-  elements: dict
+  elements: str
   returned: always
+  sample: [inferenceservices.serving.kserve.io]
 up_to_date:
   description: Names of the rendered CRDs that are up to date.
   type: list
@@ -122,57 +121,20 @@ from ansible_collections.kubernetes.core.plugins.module_utils.args_common import
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-from ansible_collections.llmops.kserve.plugins.module_utils.cluster import response_json
-from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds import (
-    CrdError,
-    is_ours,
-    is_outdated,
-    metadata_only,
-    prepare_crds,
+from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds import CrdError, prepare_crds
+from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds_cluster import (
+    CrdClusterError,
+    chart_options,
+    compare,
+    render,
 )
-
-CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
 
 
 def argument_spec():
     spec = copy.deepcopy(AUTH_ARG_SPEC)
-    spec.update(
-        chart_ref=dict(type="str", required=True),
-        chart_version=dict(type="str"),
-        plain_http=dict(type="bool", default=False),
-        release_name=dict(type="str", default="kserve-crd"),
-        release_namespace=dict(type="str", default="default"),
-        binary_path=dict(type="path"),
-        labels=dict(type="dict", default={}),
-        read_cluster=dict(type="bool", default=True),
-    )
+    spec.update(chart_options())
+    spec.update(read_cluster=dict(type="bool", default=True))
     return spec
-
-
-def render(module, params):
-    # AnsibleK8SModule wraps an AnsibleModule (_module): its binary lookup and run_command
-    base = module._module  # pylint: disable=protected-access
-    helm = params["binary_path"] or base.get_bin_path("helm")
-    if not helm:
-        return 127, "", "cannot find the helm binary on the PATH (set binary_path)"
-    args = [helm, "template", params["release_name"], params["chart_ref"], "--namespace", params["release_namespace"]]
-    if params["chart_version"]:
-        args += ["--version", params["chart_version"]]
-    if params["plain_http"]:
-        args.append("--plain-http")
-    return base.run_command(args)
-
-
-def read_crd(client, name):
-    """The live CRD ``name`` as a plain dict, or None when it does not exist."""
-    try:
-        response = client.client.request("get", CRD_PATH + name, serialize=False)
-    except Exception as exc:  # pylint: disable=broad-except
-        status = getattr(exc, "status", None)
-        if status == 404:
-            return None
-        raise CoreException("could not read CustomResourceDefinition %s: %s %s" % (name, status or "", exc))
-    return response_json(response)
 
 
 def main():
@@ -182,7 +144,8 @@ def main():
     # failed=False given explicitly: Ansible marks a result with a non-zero rc and no "failed" as failed, and a chart that
     # does not render is a preflight problem for the caller to report, not a task failure.
     result = dict(changed=False, failed=False, rc=0, stderr="", names=[], outdated=[], up_to_date=[], foreign=[])
-    rc, out, err = render(module, params)
+    # AnsibleK8SModule wraps an AnsibleModule (_module): its binary lookup and run_command
+    rc, out, err = render(module._module, params)  # pylint: disable=protected-access
     if rc != 0:
         result.update(rc=rc, stderr=(err or out or "").strip())
         module.exit_json(**result)
@@ -193,21 +156,14 @@ def main():
         module.exit_json(**result)
     result["names"] = [crd["metadata"].get("name") for crd in crds]
     if not params["read_cluster"]:
-        result["outdated"] = crds
+        result["outdated"] = list(result["names"])
         module.exit_json(**result)
     try:
-        client = get_api_client(module)
-        for crd in crds:
-            live = read_crd(client, crd["metadata"]["name"])
-            if live is not None and not is_ours(live, labels):
-                result["foreign"].append(metadata_only(live))
-            if is_outdated(crd, live):
-                result["outdated"].append(crd)
-            else:
-                result["up_to_date"].append(crd["metadata"]["name"])
-    except CoreException as exc:
+        outdated, result["up_to_date"], result["foreign"] = compare(get_api_client(module), crds, labels)
+    except (CoreException, CrdClusterError) as exc:
         result.pop("failed")
         module.fail_json(msg="could not read the cluster's CRDs: %s" % exc, **result)
+    result["outdated"] = [crd["metadata"]["name"] for crd in outdated]
     module.exit_json(**result)
 
 

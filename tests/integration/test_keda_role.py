@@ -54,14 +54,15 @@ def keda_vars(registry_url, helm_bin) -> dict:
     refs = [line.rpartition(":")[0] for line in proc.stdout.split() if "/kedacore/charts/keda:" in line]
     assert len(refs) == 1, proc.stdout
     return {"keda_chart_oci_url": refs[0], "keda_chart_plain_http": True, "keda_helm_binary": helm_bin,
-            "keda_wait_timeout": 120}
+            # the role's default: CI runs this beside six other clusters on 2 cores, where 120 s was not always enough
+            "keda_wait_timeout": 300}
 
 
 @pytest.fixture(scope="module")
 def play(env, keda_vars, kube):
     def _play(extra: dict, *args: str) -> harness.PlaybookRun:
         return harness.run_playbook(str(PLAYBOOK), "-e", json.dumps(dict(keda_vars, **extra)), *args, env=env,
-                                    timeout=600).with_recap()
+                                    timeout=900).with_recap()
     assert kube("crd", "scaledobjects.keda.sh") is None, "KEDA's CRD is already installed: this test needs a cluster without KEDA"
     yield _play
     _play({"keda_state": "absent"})
