@@ -52,6 +52,8 @@ def test_several_reads_in_one_call(kubeconfig, configmaps, tmp_path):
         {"key": "no_crd", "api_version": "keda.sh/v1alpha1", "kind": "ScaledObject"},
         {"key": "crd", "api_version": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
          "name": "no-such.example.com"},
+        {"key": "hidden", "kind": "ConfigMap", "name": "a", "namespace": configmaps,
+         "hidden_fields": ["metadata.labels", "metadata.creationTimestamp", "no.such.field"]},
     ])
     assert ok and result["changed"] is False, result
     resources, served = result["resources"], result["served"]
@@ -60,6 +62,10 @@ def test_several_reads_in_one_call(kubeconfig, configmaps, tmp_path):
     assert resources["missing"] == [] and served["missing"] is True
     assert resources["no_crd"] == [] and served["no_crd"] is False
     assert resources["crd"] == [] and served["crd"] is True
+    # hidden_fields drops those paths (a missing one is ignored) and nothing else
+    assert resources["one"][0]["metadata"]["labels"] == {"group": "x"} and "creationTimestamp" in resources["one"][0]["metadata"]
+    hidden = resources["hidden"][0]["metadata"]
+    assert hidden["name"] == "a" and "labels" not in hidden and "creationTimestamp" not in hidden, hidden
     assert result["errors"] == {}
 
 
