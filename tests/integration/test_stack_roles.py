@@ -33,6 +33,12 @@ PLAYBOOKS = ROOT / "tests" / "integration" / "playbooks"
 SIMULATION = ROOT / "tests" / "simulation"
 MIRROR = "mirror.example.com:5000"
 MANAGED = "app.kubernetes.io/managed-by"
+# Seconds for one kubectl/helm call of the test itself: CI runs many API servers on 2 busy cores.
+KUBECTL_TIMEOUT = 300
+# Without client-side validation kubectl downloads no OpenAPI document (/openapi/v2 timed out on an overloaded API
+# server in CI); the API server still validates every object against its schema, and server-side apply needs no
+# OpenAPI on the client either (a client-side apply patch of an existing object would).
+APPLY = ("apply", "--server-side", "--validate=false")
 
 CM_CRDS = sorted(["certificates.cert-manager.io", "certificaterequests.cert-manager.io", "issuers.cert-manager.io",
                   "clusterissuers.cert-manager.io", "challenges.acme.cert-manager.io", "orders.acme.cert-manager.io"])
@@ -75,12 +81,12 @@ def kube(kubeconfig):
     """kube('get', 'ns', 'x') -> parsed JSON, or None when the object does not exist."""
     def _get(*args: str):
         proc = subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args, "-o", "json"], capture_output=True,
-                              text=True, timeout=60, check=False)
+                              text=True, timeout=KUBECTL_TIMEOUT, check=False)
         if proc.returncode != 0:
             if "NotFound" in proc.stderr or "not found" in proc.stderr:
                 return None
             raise AssertionError(proc.stderr)
-        return json.loads(proc.stdout)
+        return json.loads(proc.stdout) if proc.stdout.strip() else None  # nothing found with --ignore-not-found
     return _get
 
 
@@ -88,7 +94,7 @@ def kube(kubeconfig):
 def kubectl(kubeconfig):
     def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
         proc = subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True,
-                              timeout=180, check=False)
+                              timeout=KUBECTL_TIMEOUT, check=False)
         assert not check or proc.returncode == 0, proc.stderr
         return proc
     return _run
@@ -97,14 +103,14 @@ def kubectl(kubeconfig):
 @pytest.fixture(scope="module")
 def cm_vars(charts) -> dict:
     return {"cert_manager_chart_oci_url": charts["cert-manager"], "cert_manager_chart_plain_http": True,
-            "cert_manager_image_registry": MIRROR, "cert_manager_helm_binary": HELM, "cert_manager_wait_timeout": 120}
+            "cert_manager_image_registry": MIRROR, "cert_manager_helm_binary": HELM, "cert_manager_wait_timeout": 300}
 
 
 @pytest.fixture(scope="module")
 def kn_vars(charts) -> dict:
     return {"knative_serving_operator_chart_source": "oci", "knative_serving_operator_chart_oci_url": charts["knative-operator"],
             "knative_serving_operator_chart_plain_http": True, "knative_serving_image_registry": MIRROR,
-            "knative_serving_helm_binary": HELM, "knative_serving_wait_timeout": 90}
+            "knative_serving_helm_binary": HELM, "knative_serving_wait_timeout": 300}
 
 
 @pytest.fixture(scope="module")
@@ -116,17 +122,22 @@ def play(env):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def clean_cluster(play, kubectl, env):
-    """Start without anything of ours (or simulated) and leave nothing behind."""
+def clean_cluster(play, kubectl, kube, env):
+    """Start without anything of ours (or simulated) and leave nothing behind. The roles' uninstall runs only for what
+    is left (the tests end with their own uninstalls; an uninstall on a clean cluster is a playbook run for nothing)."""
     def _clean() -> None:
-        for path in ("foreign-cert-manager.yaml", "foreign-knative-serving.yaml", "knative-serving-leftovers.yaml"):
-            kubectl("delete", "--ignore-not-found", "--wait=true", "-f", str(SIMULATION / path), check=False)
-        cm = play("stack_cert_manager.yml", {"cert_manager_state": "absent", "cert_manager_remove_crds": True,
-                                             "cert_manager_helm_binary": HELM})
-        kn = play("stack_knative_serving.yml", {"knative_serving_state": "absent", "knative_serving_remove_crds": True,
-                                                "knative_serving_helm_binary": HELM, "knative_serving_wait_timeout": 30})
-        assert cm.rc == 0, cm
-        assert kn.rc == 0, kn
+        kubectl("delete", "--ignore-not-found", "--wait=true",
+                *(arg for path in ("foreign-cert-manager.yaml", "foreign-knative-serving.yaml",
+                                   "knative-serving-leftovers.yaml") for arg in ("-f", str(SIMULATION / path))),
+                check=False)
+        if nothing_of_ours(kube, env, ["cert-manager"], CM_CRDS, ["cert-manager-webhook"]):
+            cm = play("stack_cert_manager.yml", {"cert_manager_state": "absent", "cert_manager_remove_crds": True,
+                                                 "cert_manager_helm_binary": HELM})
+            assert cm.rc == 0, cm
+        if nothing_of_ours(kube, env, ["knative-operator", "knative-serving"], KN_CRDS, []):
+            kn = play("stack_knative_serving.yml", {"knative_serving_state": "absent", "knative_serving_remove_crds": True,
+                                                    "knative_serving_helm_binary": HELM, "knative_serving_wait_timeout": 120})
+            assert kn.rc == 0, kn
     _clean()
     yield
     _clean()
@@ -141,9 +152,11 @@ def simulation(kubeconfig):
 
 
 # --------------------------------------------------------------------------------------------------- helpers
-def helm_releases(env, namespace: str) -> list[dict]:
-    proc = subprocess.run([HELM, "list", "-n", namespace, "-a", "-o", "json"], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+def helm_releases(env, namespace: str | None) -> list[dict]:
+    """The releases of namespace (None: of every namespace), in any state."""
+    where = ["-n", namespace] if namespace else ["-A"]
+    proc = subprocess.run([HELM, "list", *where, "-a", "-o", "json"], env=env, capture_output=True, text=True,
+                          timeout=KUBECTL_TIMEOUT, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -155,13 +168,19 @@ def condition(obj: dict, kind: str) -> str | None:
     return None
 
 
+WEBHOOK_KINDS = ("validatingwebhookconfiguration", "mutatingwebhookconfiguration")
+
+
 def nothing_of_ours(kube, env, namespaces: list[str], crds: list[str], webhooks: list[str]) -> list[str]:
-    """What is left of an install: namespaces, releases, CRDs, webhook configurations."""
-    left = [f"namespace {ns}" for ns in namespaces if kube("get", "namespace", ns) is not None]
-    left += [f"release {ns}/{r['name']}" for ns in namespaces for r in helm_releases(env, ns)]
-    left += [f"crd {name}" for name in crds if kube("get", "crd", name) is not None]
-    for kind in ("validatingwebhookconfiguration", "mutatingwebhookconfiguration"):
-        left += [f"{kind} {name}" for name in webhooks if kube("get", kind, name) is not None]
+    """What is left of an install: namespaces, releases, CRDs, webhook configurations (one kubectl and one helm call)."""
+    refs = ([f"namespace/{ns}" for ns in namespaces] + [f"crd/{name}" for name in crds]
+            + [f"{kind}/{name}" for kind in WEBHOOK_KINDS for name in webhooks])
+    found = kube("get", *refs, "--ignore-not-found") if refs else None
+    items = [] if not found else found["items"] if found["kind"] == "List" else [found]
+    label = {"Namespace": "namespace", "CustomResourceDefinition": "crd",
+             "ValidatingWebhookConfiguration": WEBHOOK_KINDS[0], "MutatingWebhookConfiguration": WEBHOOK_KINDS[1]}
+    left = [f"{label[item['kind']]} {item['metadata']['name']}" for item in items]
+    left += [f"release {r['namespace']}/{r['name']}" for r in helm_releases(env, None) if r["namespace"] in namespaces]
     return left
 
 
@@ -213,12 +232,12 @@ def test_cert_manager_converge(play, cm_vars, kube, env):
         images += [a.split("=", 1)[1] for c in deployment["spec"]["template"]["spec"]["containers"]
                    for a in c.get("args", []) if a.startswith("--acme-http01-solver-image=")]
     values = json.loads(subprocess.run([HELM, "get", "values", "cert-manager", "-n", "cert-manager", "-o", "json"], env=env,
-                                       capture_output=True, text=True, timeout=60, check=True).stdout)
+                                       capture_output=True, text=True, timeout=KUBECTL_TIMEOUT, check=True).stdout)
     images.append(f"{values['startupapicheck']['image']['repository']}:v1.17.4")
     assert sorted(images) == sorted(f"{MIRROR}/jetstack/cert-manager-{c}:v1.17.4"
                                     for c in ("controller", "cainjector", "webhook", "acmesolver", "startupapicheck"))
     assert values["crds"] == {"enabled": True, "keep": True}
-    for kind in ("validatingwebhookconfiguration", "mutatingwebhookconfiguration"):
+    for kind in WEBHOOK_KINDS:
         assert kube("get", kind, "cert-manager-webhook") is not None
 
 
@@ -288,7 +307,7 @@ def check_left_alone(play, playbook: str, variables: dict, skip_flag: str, *refu
 
 
 def test_cert_manager_leaves_someone_elses_install_alone(play, cm_vars, kube, kubectl, env):
-    kubectl("apply", "-f", str(SIMULATION / "foreign-cert-manager.yaml"))
+    kubectl(*APPLY, "-f", str(SIMULATION / "foreign-cert-manager.yaml"))
     try:
         check_left_alone(play, "stack_cert_manager.yml", cm_vars, "cert_manager_skip_if_present",
                          "cert_manager_skip_if_present: false, but cert-manager is already installed by something else",
@@ -415,7 +434,7 @@ def test_knative_config_change_is_applied_server_side(play, kn_vars, kube, simul
 
 def test_knative_uninstall_leaves_nothing_of_ours(play, kubectl, kube, env, simulation):
     # What a real operator leaves behind after installing Serving: one of its CRDs and a webhook configuration.
-    kubectl("apply", "-f", str(SIMULATION / "knative-serving-leftovers.yaml"))
+    kubectl(*APPLY, "-f", str(SIMULATION / "knative-serving-leftovers.yaml"))
     run = play("stack_knative_serving.yml", {"knative_serving_state": "absent", "knative_serving_remove_crds": True,
                                              "knative_serving_helm_binary": HELM, "knative_serving_wait_timeout": 120})
     assert run.rc == 0 and run.changed >= 5, run
@@ -427,7 +446,7 @@ def test_knative_uninstall_leaves_nothing_of_ours(play, kubectl, kube, env, simu
 
 
 def test_knative_leaves_someone_elses_install_alone(play, kn_vars, kubectl, kube, env):
-    kubectl("apply", "-f", str(SIMULATION / "foreign-knative-serving.yaml"))
+    kubectl(*APPLY, "-f", str(SIMULATION / "foreign-knative-serving.yaml"))
     try:
         check_left_alone(play, "stack_knative_serving.yml", kn_vars, "knative_serving_skip_if_present",
                          "knative_serving_skip_if_present: false, but Knative Serving is already installed by something "
