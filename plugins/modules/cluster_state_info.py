@@ -20,6 +20,11 @@ description:
     V(false) for its key in RV(served) instead of failing; an object that does not exist returns no objects. Any other API error
     (no access, an unreachable server) fails the module and names the entry, unless the entry sets
     O(reads[].ignore_errors), which returns its error under its key in RV(errors) instead.
+  - An entry with O(reads[].wait_condition) is read again every second until each of its objects (and each name of
+    O(reads[].name) / O(reads[].names)) exists with that condition, for up to O(wait_timeout) seconds altogether; then
+    the module fails naming the objects that are missing or without the condition. Several waits of one install
+    (CRDs Established, Deployments Available) so take one module run instead of one M(kubernetes.core.k8s_info) per
+    object.
 author:
   - llmops.kserve contributors (@llmops)
 extends_documentation_fragment:
@@ -49,8 +54,14 @@ options:
         required: true
       name:
         description:
-          - One object by name; all objects (of O(reads[].namespace)) when unset.
+          - One object by name; all objects (of O(reads[].namespace)) when neither this nor O(reads[].names) is set.
         type: str
+      names:
+        description:
+          - Several objects by name, each read by its name (those that exist are returned, in this order).
+          - Mutually exclusive with O(reads[].name) and O(reads[].label_selectors).
+        type: list
+        elements: str
       namespace:
         description:
           - Namespace of a namespaced kind; all namespaces when unset.
@@ -74,6 +85,24 @@ options:
         type: list
         elements: str
         default: []
+      wait_condition:
+        description:
+          - Wait until every object of this entry has this status condition (see the module description).
+        type: dict
+        suboptions:
+          type:
+            description: The condition type, for example V(Established) or V(Available).
+            type: str
+            required: true
+          status:
+            description: The status the condition must have.
+            type: str
+            default: "True"
+  wait_timeout:
+    description:
+      - Seconds to wait, altogether, for the entries with O(reads[].wait_condition).
+    type: int
+    default: 120
 """
 
 EXAMPLES = r"""
@@ -120,6 +149,7 @@ errors:
 """
 
 import copy
+import time
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
@@ -145,7 +175,13 @@ def argument_spec():
             label_selectors=dict(type="list", elements="str", default=[]),
             ignore_errors=dict(type="bool", default=False),
             hidden_fields=dict(type="list", elements="str", default=[]),
-        )),
+            names=dict(type="list", elements="str"),
+            wait_condition=dict(type="dict", options=dict(
+                type=dict(type="str", required=True),
+                status=dict(type="str", default="True"),
+            )),
+        ), mutually_exclusive=[("name", "names"), ("names", "label_selectors")]),
+        wait_timeout=dict(type="int", default=120),
     )
     return spec
 
@@ -165,19 +201,58 @@ def read(client, entry):
         resource = client.resource(entry["kind"], entry["api_version"])
     except ResourceNotFoundError:
         return False, []
-    kwargs = {"name": entry["name"], "namespace": entry["namespace"]}
-    if entry["label_selectors"]:
-        kwargs["label_selector"] = ",".join(entry["label_selectors"])
-    try:
-        # raw JSON (json.loads), not the client's ResourceInstance: a CRD of MBs converts in a fraction of the time
-        result = response_json(resource.get(serialize=False, **kwargs))
-    except NotFoundError:
-        return True, []
-    objects = [result] if entry["name"] else result.get("items") or []
+    objects = []
+    for name in entry["names"] if entry["names"] is not None else [entry["name"]]:
+        kwargs = {"name": name, "namespace": entry["namespace"]}
+        if entry["label_selectors"]:
+            kwargs["label_selector"] = ",".join(entry["label_selectors"])
+        try:
+            # raw JSON (json.loads), not the client's ResourceInstance: a CRD of MBs converts in a fraction of the time
+            result = response_json(resource.get(serialize=False, **kwargs))
+        except NotFoundError:
+            continue
+        objects.extend([result] if name else result.get("items") or [])
     for obj in objects:
         for path in entry["hidden_fields"]:
             hide(obj, path)
     return True, objects
+
+
+def unmet(entry, objects):
+    """What of an entry with wait_condition is not there yet: missing names, objects without the condition."""
+    wanted = entry["wait_condition"]
+    have = dict(((obj.get("metadata") or {}).get("name"), obj) for obj in objects)
+    names = entry["names"] if entry["names"] is not None else ([entry["name"]] if entry["name"] else sorted(have))
+    out = []
+    for name in names:
+        obj = have.get(name)
+        if obj is None:
+            out.append("%s (missing)" % name)
+            continue
+        conditions = (obj.get("status") or {}).get("conditions") or []
+        if not any(c.get("type") == wanted["type"] and str(c.get("status")) == wanted["status"] for c in conditions):
+            out.append(name)
+    return out
+
+
+def wait(module, client, reads, resources, served, clock=time.monotonic, sleep=time.sleep):
+    """Re-read the entries with wait_condition until none is unmet; fail naming what is not at the timeout."""
+    deadline = clock() + module.params["wait_timeout"]
+    waits = [entry for entry in reads if entry["wait_condition"]]
+    while True:
+        pending = [(entry, unmet(entry, resources[entry["key"]])) for entry in waits]
+        pending = [(entry, what) for entry, what in pending if what]
+        if not pending:
+            return
+        if clock() >= deadline:
+            module.fail_json(msg="not ready after %ss: %s" % (module.params["wait_timeout"], "; ".join(
+                "reads[%s] (%s %s): %s=%s not reported by %s" % (
+                    entry["key"], entry["api_version"], entry["kind"], entry["wait_condition"]["type"],
+                    entry["wait_condition"]["status"], ", ".join(what)) for entry, what in pending)),
+                resources=resources, served=served, errors={})
+        sleep(1)
+        for entry, _what in pending:
+            served[entry["key"]], resources[entry["key"]] = read(client, entry)
 
 
 def main():
@@ -203,6 +278,10 @@ def main():
                 module.fail_json(msg="reads[%s] (%s %s%s): %s" % (
                     key, entry["api_version"], entry["kind"], " " + entry["name"] if entry["name"] else "", reason))
             served[key], resources[key], errors[key] = True, [], reason
+    try:
+        wait(module, client, reads, resources, served)
+    except DynamicApiError as exc:
+        module.fail_json(msg="while waiting: %s %s" % (exc.status, exc.reason))
     module.exit_json(changed=False, resources=resources, served=served, errors=errors)
 
 

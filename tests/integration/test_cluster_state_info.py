@@ -5,10 +5,13 @@
 Several reads in one module call: an object by name, a list by namespace and label, a kind whose CRD is not
 installed (served false, no failure), an object that does not exist (no objects), and an API error (a label selector
 the API server cannot parse, 400) that fails the module naming the entry, or is returned when the entry ignores errors.
+Waits (reads[].wait_condition) against a CRD the API server establishes, and a name that never appears (the module
+fails at wait_timeout naming it).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import uuid
@@ -23,9 +26,9 @@ import harness  # noqa: E402  pylint: disable=wrong-import-position
 MODULE = "llmops.kserve.cluster_state_info"
 
 
-def run(kubeconfig, tmp_path, reads):
+def run(kubeconfig, tmp_path, reads, **options):
     env = dict(os.environ, K8S_AUTH_KUBECONFIG=kubeconfig, ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"))
-    return harness.module_result(harness.run_module(MODULE, {"reads": reads}, env=env))
+    return harness.module_result(harness.run_module(MODULE, {"reads": reads, **options}, env=env))
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +85,32 @@ def test_an_api_error_fails_naming_the_entry_unless_ignored(kubeconfig, tmp_path
 def test_duplicate_keys_are_refused(kubeconfig, tmp_path):
     ok, result = run(kubeconfig, tmp_path, [{"key": "k", "kind": "Namespace"}, {"key": "k", "kind": "ConfigMap"}])
     assert not ok and result["msg"] == "reads: key k appears more than once; allowed: one entry per key", result
+
+
+CRD = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+       "metadata": {"name": "widgets.state-info.example.com"},
+       "spec": {"group": "state-info.example.com", "scope": "Namespaced",
+                "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                "versions": [{"name": "v1", "served": True, "storage": True,
+                              "schema": {"openAPIV3Schema": {"type": "object"}}}]}}
+
+
+def test_waits_for_a_condition_and_names_what_never_comes(kubeconfig, kubectl_bin, tmp_path):
+    created = harness.kubectl(kubectl_bin, kubeconfig, "create", "-f", "-", input_text=json.dumps(CRD))
+    assert created.returncode == 0, created.stderr
+    try:
+        entry = {"key": "crds", "api_version": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                 "names": [CRD["metadata"]["name"]], "wait_condition": {"type": "Established"},
+                 "hidden_fields": ["spec"]}
+        ok, result = run(kubeconfig, tmp_path, [entry], wait_timeout=60)
+        assert ok, result
+        [crd] = result["resources"]["crds"]
+        assert "spec" not in crd and any(c["type"] == "Established" and c["status"] == "True"
+                                         for c in crd["status"]["conditions"]), crd
+        ok, result = run(kubeconfig, tmp_path, [dict(entry, names=[CRD["metadata"]["name"], "nope.example.com"])],
+                         wait_timeout=2)
+        assert not ok and result["msg"] == (
+            "not ready after 2s: reads[crds] (apiextensions.k8s.io/v1 CustomResourceDefinition): Established=True not "
+            "reported by nope.example.com (missing)"), result
+    finally:
+        harness.kubectl(kubectl_bin, kubeconfig, "delete", "crd", CRD["metadata"]["name"], "--wait=false")
