@@ -185,19 +185,21 @@ def nothing_of_ours(kube, env, namespaces: list[str], crds: list[str], webhooks:
 
 
 # =========================================================================================== cert-manager
+# One playbook run per case; problems that do not mask each other share a run (each is named in the one failure).
 @pytest.mark.parametrize(("extra", "expected"), [
-    ({"cert_manager_version": "v1.99.0"},
-     ["cert_manager_version: 'v1.99.0' is not a known version; known versions: v1.17.2, v1.17.3, v1.17.4"]),
+    ({"cert_manager_version": "v1.99.0", "cert_manager_chart_source": "local",
+      "cert_manager_chart_path": "/nonexistent/cert-manager-v1.17.4.tgz"},
+     ["cert_manager_version: 'v1.99.0' is not a known version; known versions: v1.17.2, v1.17.3, v1.17.4",
+      "cert_manager_chart_path: '/nonexistent/cert-manager-v1.17.4.tgz' does not exist",
+      "cert-manager preflight: 2 problem(s), nothing was changed"]),
     ({"cert_manager_image_registry": "https://mirror.example.com", "cert_manager_chart_oci_url": "quay.io/jetstack/cert-manager",
       "cert_manager_namespace": "Cert_Manager"},
      ["cert_manager_image_registry: 'https://mirror.example.com' is not a registry host[:port][/path]",
       "cert_manager_chart_oci_url: 'quay.io/jetstack/cert-manager' must start with oci://",
       "cert_manager_namespace: 'Cert_Manager' is not a valid namespace name",
       "cert-manager preflight: 3 problem(s), nothing was changed"]),
-    ({"cert_manager_chart_source": "local", "cert_manager_chart_path": "/nonexistent/cert-manager-v1.17.4.tgz"},
-     ["cert_manager_chart_path: '/nonexistent/cert-manager-v1.17.4.tgz' does not exist"]),
     ({"cert_manager_chart_source": "s3"}, ["cert_manager_chart_source", "s3", "oci, repo, local"]),
-], ids=["unknown-version", "three-problems-at-once", "missing-local-chart", "unknown-chart-source"])
+], ids=["unknown-version-and-missing-local-chart", "three-problems-at-once", "unknown-chart-source"])
 def test_cert_manager_bad_input_fails_before_any_change(play, cm_vars, kube, env, extra, expected):
     check_refused(play("stack_cert_manager.yml", {**cm_vars, **extra}), expected)
     assert kube("get", "namespace", "cert-manager") is None
@@ -325,17 +327,17 @@ def test_cert_manager_leaves_someone_elses_install_alone(play, cm_vars, kube, ku
 
 # =========================================================================================== Knative Serving
 @pytest.mark.parametrize(("extra", "expected"), [
-    ({"knative_serving_version": "1.99.0"},
-     ["knative_serving_version: '1.99.0' is not a known version; known versions: 1.21.0, 1.21.1"]),
+    ({"knative_serving_version": "1.99.0", "knative_serving_ingress": "istio"},
+     ["knative_serving_version: '1.99.0' is not a known version; known versions: 1.21.0, 1.21.1",
+      "knative_serving_ingress: istio, but Istio is not installed (missing CRD gateways.networking.istio.io, "
+      "CRD virtualservices.networking.istio.io, namespace istio-system)",
+      "Knative Serving preflight: 2 problem(s), nothing was changed"]),
     ({"knative_serving_ingress": "nginx"}, ["knative_serving_ingress", "nginx", "kourier, istio"]),
-    ({"knative_serving_ingress": "istio"},
-     ["knative_serving_ingress: istio, but Istio is not installed (missing CRD gateways.networking.istio.io, "
-      "CRD virtualservices.networking.istio.io, namespace istio-system)"]),
     ({"knative_serving_domain": "Example..com", "knative_serving_features": {"kubernetes.podspec-affinity": "on"}},
      ["knative_serving_domain: 'Example..com' is not a valid DNS domain",
       "knative_serving_features: 'kubernetes.podspec-affinity' is 'on'; allowed: enabled, disabled, allowed",
       "Knative Serving preflight: 2 problem(s), nothing was changed"]),
-], ids=["unknown-version", "unknown-ingress", "istio-not-present", "bad-domain-and-feature"])
+], ids=["unknown-version-and-istio-not-present", "unknown-ingress", "bad-domain-and-feature"])
 def test_knative_bad_input_fails_before_any_change(play, kn_vars, kube, env, extra, expected):
     check_refused(play("stack_knative_serving.yml", {**kn_vars, **extra}), expected)
     assert nothing_of_ours(kube, env, ["knative-operator", "knative-serving"], KN_CRDS, []) == []
