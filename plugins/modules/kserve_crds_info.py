@@ -27,33 +27,8 @@ author:
   - llmops.kserve contributors (@llmops)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - llmops.kserve.kserve_crd_chart
 options:
-  chart_ref:
-    description: The CRD chart, C(oci://...) reference or local directory or package.
-    type: str
-    required: true
-  chart_version:
-    description: Version of the chart (C(helm template --version)); omitted for a local chart.
-    type: str
-  plain_http:
-    description: Pull the chart over plain HTTP (C(--plain-http)).
-    type: bool
-    default: false
-  release_name:
-    description: Release name given to C(helm template).
-    type: str
-    default: kserve-crd
-  release_namespace:
-    description: Namespace given to C(helm template).
-    type: str
-    default: default
-  binary_path:
-    description: The Helm binary; C(helm) on the PATH when not set.
-    type: path
-  labels:
-    description: Labels the CRDs get; also the labels that mark a live CRD as ours.
-    type: dict
-    default: {}
   read_cluster:
     description: Read the live CRDs. When false, every rendered CRD is named in RV(outdated) and RV(foreign) is empty.
     type: bool
