@@ -16,10 +16,12 @@ import time
 
 from ansible_collections.llmops.kserve.plugins.module_utils.cluster import response_json
 from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds import (
+    CrdError,
     established,
     is_ours,
     is_outdated,
     metadata_only,
+    prepare_crds,
 )
 
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
@@ -53,6 +55,19 @@ def render(base, params):
     if params["plain_http"]:
         args.append("--plain-http")
     return base.run_command(args)
+
+
+def rendered_crds(base, params):
+    """(labels, CRDs, rc, error) of the chart: rendered, parsed, labelled and digested (prepare_crds); the CRDs are
+    None, with rc and the error, when helm template fails or its output cannot be parsed."""
+    labels = dict((str(k), str(v)) for k, v in (params["labels"] or {}).items())
+    rc, out, err = render(base, params)
+    if rc != 0:
+        return labels, None, rc, (err or out or "").strip()
+    try:
+        return labels, prepare_crds(out, labels), 0, ""
+    except CrdError as exc:
+        return labels, None, 1, str(exc)
 
 
 def _status(exc):

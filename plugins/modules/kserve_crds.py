@@ -79,13 +79,12 @@ from ansible_collections.kubernetes.core.plugins.module_utils.args_common import
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds import CrdError, prepare_crds
 from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds_cluster import (
     CrdClusterError,
     apply_crd,
     chart_options,
     compare,
-    render,
+    rendered_crds,
     wait_established,
 )
 
@@ -100,17 +99,12 @@ def argument_spec():
 def main():
     module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True, check_pyyaml=False)
     params = module.params
-    labels = dict((str(k), str(v)) for k, v in (params["labels"] or {}).items())
     result = dict(changed=False, names=[], applied=[], up_to_date=[])
     # AnsibleK8SModule wraps an AnsibleModule (_module): its binary lookup and run_command
-    rc, out, err = render(module._module, params)  # pylint: disable=protected-access
-    if rc != 0:
-        module.fail_json(msg="helm template of %s failed (rc %s): %s" % (params["chart_ref"], rc, (err or out or "").strip()),
+    labels, crds, rc, error = rendered_crds(module._module, params)  # pylint: disable=protected-access
+    if crds is None:
+        module.fail_json(msg="KServe's CRD chart %s could not be rendered (rc %s): %s" % (params["chart_ref"], rc, error),
                          **result)
-    try:
-        crds = prepare_crds(out, labels)
-    except CrdError as exc:
-        module.fail_json(msg="the rendered chart %s: %s" % (params["chart_ref"], exc), **result)
     result["names"] = [crd["metadata"].get("name") for crd in crds]
     try:
         client = get_api_client(module)

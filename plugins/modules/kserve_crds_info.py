@@ -96,12 +96,11 @@ from ansible_collections.kubernetes.core.plugins.module_utils.args_common import
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds import CrdError, prepare_crds
 from ansible_collections.llmops.kserve.plugins.module_utils.kserve_crds_cluster import (
     CrdClusterError,
     chart_options,
     compare,
-    render,
+    rendered_crds,
 )
 
 
@@ -115,19 +114,13 @@ def argument_spec():
 def main():
     module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True, check_pyyaml=False)
     params = module.params
-    labels = dict((str(k), str(v)) for k, v in (params["labels"] or {}).items())
     # failed=False given explicitly: Ansible marks a result with a non-zero rc and no "failed" as failed, and a chart that
     # does not render is a preflight problem for the caller to report, not a task failure.
     result = dict(changed=False, failed=False, rc=0, stderr="", names=[], outdated=[], up_to_date=[], foreign=[])
     # AnsibleK8SModule wraps an AnsibleModule (_module): its binary lookup and run_command
-    rc, out, err = render(module._module, params)  # pylint: disable=protected-access
-    if rc != 0:
-        result.update(rc=rc, stderr=(err or out or "").strip())
-        module.exit_json(**result)
-    try:
-        crds = prepare_crds(out, labels)
-    except CrdError as exc:
-        result.update(rc=1, stderr=str(exc))
+    labels, crds, rc, error = rendered_crds(module._module, params)  # pylint: disable=protected-access
+    if crds is None:
+        result.update(rc=rc, stderr=error)
         module.exit_json(**result)
     result["names"] = [crd["metadata"].get("name") for crd in crds]
     if not params["read_cluster"]:
