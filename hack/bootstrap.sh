@@ -63,7 +63,11 @@ bootstrap_venv() {
 
 # build_tool NAME LDFLAGS PKG... : build PKGs of hack/tools/NAME into the cache and link them into $BIN.
 # TOOL_CACHE_NAME (default NAME) names the cache dir ($CACHE/tools/<it>-<hash>); TOOL_BIN (default $BIN) is
-# where the binaries are linked.
+# where the binaries are linked; TOOL_RENAME ("FROM=TO") links the binary FROM under the name TO.
+# Two bootstraps of the same tool at once (make test's two lanes of one extra Kubernetes version) take turns on a
+# lock of the cache dir: one builds, the other then finds it cached. A link is replaced only when it points
+# elsewhere, so a cached run changes no link that a running cluster uses (CI saw `ln` fail when two lanes relinked
+# at the same moment).
 build_tool() {
   local name=$1 ldflags=$2
   shift 2
@@ -72,6 +76,13 @@ build_tool() {
   hash=$( { cat "$dir/go.mod" "$dir/go.sum"; echo "$ldflags"; printf '%s\n' "$@"; go env GOVERSION; } | sha256sum | cut -c1-12)
   local out=$CACHE/tools/${TOOL_CACHE_NAME:-$name}-$hash
   local bin=${TOOL_BIN:-$BIN}
+  mkdir -p "$CACHE/tools"
+  local lock
+  exec {lock}>"$out.lock"
+  if ! flock -n "$lock"; then
+    log "$name: another bootstrap is building or linking it; waiting for its lock ($out.lock)"
+    flock "$lock"
+  fi
   if [ -f "$out/.complete" ]; then
     log "$name: cached ($out)"
   else
@@ -94,10 +105,16 @@ build_tool() {
     log "$name: built in $((SECONDS - start)) s"
   fi
   mkdir -p "$bin"
-  local f
-  for f in "$out"/*; do
-    ln -sfn "$f" "$bin/$(basename "$f")"
+  # links to the real path: the slots of hack/isolated-env.sh reach the same tools through their own cache dirs,
+  # and their links must read the same, or each lane would relink what another lane's cluster runs
+  local f base real
+  real=$(cd "$out" && pwd -P)
+  for f in "$real"/*; do
+    base=$(basename "$f")
+    [ -n "${TOOL_RENAME:-}" ] && [ "$base" = "${TOOL_RENAME%%=*}" ] && base=${TOOL_RENAME#*=}
+    [ "$(readlink "$bin/$base" 2>/dev/null)" = "$f" ] || ln -sfn "$f" "$bin/$base"
   done
+  exec {lock}>&-
 }
 
 # k8s_versions: the lines of hack/kubernetes-versions without comments ("version module etcd etcd-module").
@@ -116,8 +133,7 @@ build_k8s() {
   TOOL_CACHE_NAME=kubernetes TOOL_BIN=$kbin build_tool "$mod" "-s -w $kver" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
-  TOOL_CACHE_NAME=etcd TOOL_BIN=$kbin build_tool "$etcd_mod" "-s -w" go.etcd.io/etcd/server/v3
-  ln -sfn "$(readlink "$kbin/server")" "$kbin/etcd" && rm -f "$kbin/server"
+  TOOL_CACHE_NAME=etcd TOOL_BIN=$kbin TOOL_RENAME=server=etcd build_tool "$etcd_mod" "-s -w" go.etcd.io/etcd/server/v3
 }
 
 # bootstrap_k8s [VERSION]: every Kubernetes version of hack/kubernetes-versions (or only VERSION).

@@ -383,7 +383,9 @@ def plan() -> tuple[list[Lane], list[Job]]:
             if version:
                 lane.delay = E2E_EXTRA_DELAY_S
                 # `make tools` builds the default version only; this one builds here (a no-op when cached),
-                # overlapping the other lanes on a cold machine
+                # overlapping the other lanes on a cold machine. Both lanes of the version run it at the same
+                # moment: hack/bootstrap.sh takes a lock per tool, so one builds and links, the other then finds
+                # it done (tests/unit/test_bootstrap_concurrent.py)
                 lane.build = [str(ROOT / "hack" / "bootstrap.sh"), "k8s", version]
             lanes.append(lane)
     return lanes, shared_jobs
